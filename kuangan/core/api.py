@@ -1,0 +1,418 @@
+"""REST API base: token authentication, pagination, JSON errors, the scoped viewset; and the
+core endpoints (auth token, me, regions, organisations, users)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django_otp import match_token, user_has_device
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action, api_view, permission_classes, throttle_classes
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from . import services
+from .filters import AuditEventFilterSet, OrganizationFilterSet, UserFilterSet
+from .models import ApiToken, AuditEvent, Organization, Region, User
+
+# --- Authentication -------------------------------------------------------------------------
+
+
+def exception_handler(exc, context):
+    """Every error is ``{"error": {"code", "message", "fields"}}``."""
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+        message = " ".join(exc.messages)
+        exc = exceptions.ValidationError(fields or {"non_field_errors": exc.messages})
+        exc.detail_message = message
+    elif isinstance(exc, services.ConflictError):
+        return Response(
+            {"error": {"code": "conflict", "message": str(exc), "fields": {}}},
+            status=status.HTTP_409_CONFLICT,
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data
+    fields = {}
+    if isinstance(exc, exceptions.ValidationError):
+        code = "invalid"
+        if isinstance(detail, dict):
+            fields = {
+                k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()
+            }
+            message = getattr(exc, "detail_message", None) or _(
+                "The input is not valid; see fields."
+            )
+        else:
+            message = " ".join(str(m) for m in (detail if isinstance(detail, list) else [detail]))
+    else:
+        code = getattr(exc, "default_code", "error")
+        if isinstance(detail, dict) and "detail" in detail:
+            message = str(detail["detail"])
+            code = getattr(detail["detail"], "code", code) or code
+        else:
+            message = str(detail)
+    response.data = {"error": {"code": code, "message": message, "fields": fields}}
+    return response
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """Verbs from Django permissions, including view for reads."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Base of every API viewset: rows from ``visible_to(request.user)`` (out of scope: 404),
+    verbs from Django permissions."""
+
+    permission_classes = [permissions.IsAuthenticated, ModelPermissions]
+    model = None
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user)
+
+
+# --- Serializers ----------------------------------------------------------------------------
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Region
+        fields = [
+            "code",
+            "name",
+            "level",
+            "parent",
+            "path",
+            "province_direct",
+            "longitude",
+            "latitude",
+        ]
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    jurisdiction = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "kind",
+            "agency",
+            "name",
+            "region",
+            "parent",
+            "jurisdiction",
+            "credit_code",
+            "address",
+            "legal_representative",
+            "principal",
+            "phone",
+            "is_active",
+            "version",
+        ]
+        read_only_fields = ["version"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField()
+    organization_name = serializers.CharField(
+        source="organization.name", read_only=True, default=""
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "real_name",
+            "phone",
+            "email",
+            "organization",
+            "organization_name",
+            "roles",
+            "is_active",
+            "last_login",
+            "version",
+        ]
+        read_only_fields = fields
+
+    def get_roles(self, obj) -> list[str]:
+        return sorted(obj.roles)
+
+
+class UserWriteSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[A-Za-z0-9_.@-]{3,150}$")
+    real_name = serializers.CharField(max_length=64)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    roles = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class MeSerializer(UserSerializer):
+    organization_kind = serializers.CharField(
+        source="organization.kind", read_only=True, default=""
+    )
+    region = serializers.CharField(source="organization.region.code", read_only=True, default="")
+    permissions = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "organization_kind", "region", "permissions"]
+        read_only_fields = fields
+
+    def get_permissions(self, obj) -> list[str]:
+        return sorted(obj.get_all_permissions())
+
+
+# --- Views ----------------------------------------------------------------------------------
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
+@extend_schema(
+    request=inline_serializer(
+        "TokenRequest",
+        {
+            "username": serializers.CharField(),
+            "password": serializers.CharField(),
+            "otp": serializers.CharField(required=False),
+        },
+    ),
+    responses=inline_serializer(
+        "TokenResponse", {"token": serializers.CharField(), "expires": serializers.DateTimeField()}
+    ),
+    auth=[],
+)
+@api_view(["POST"])
+@permission_classes([permissions.AllowAny])
+@throttle_classes([TokenThrottle])
+def token_obtain(request):
+    """Exchange a username and password (and a TOTP code, where the user has a second factor)
+    for an API token. Failures count toward the account lockout."""
+    username = str(request.data.get("username", ""))
+    password = str(request.data.get("password", ""))
+    if not username or not password:
+        raise exceptions.ValidationError(
+            {
+                k: [_("This field is required.")]
+                for k in ("username", "password")
+                if not request.data.get(k)
+            }
+        )
+    user = authenticate(request._request, username=username, password=password)
+    if getattr(request._request, "axes_locked_out", False):
+        from .views import lockout_response
+
+        return lockout_response(request._request)
+    if user is None:
+        raise exceptions.AuthenticationFailed(_("The username or password is wrong."))
+    if user_has_device(user, confirmed=True) or services.mfa_required(user):
+        otp = str(request.data.get("otp", ""))
+        if not otp or match_token(user, otp) is None:
+            raise exceptions.AuthenticationFailed(
+                _("A valid second-factor code (otp) is required.")
+            )
+    if user.must_change_password or services.password_expired(user):
+        raise exceptions.PermissionDenied(
+            _("The password must be changed first: log in to the web interface to change it.")
+        )
+    token, key = services.token_create(user=user, name=str(request.data.get("name", "api"))[:64])
+    return Response({"token": key, "expires": token.expires_at}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses=None)
+@api_view(["POST"])
+def token_revoke(request):
+    """Revoke the token used for this request."""
+    token = request.auth
+    if not isinstance(token, ApiToken):
+        raise exceptions.ValidationError({"token": [_("This request did not use a token.")]})
+    services.token_revoke(by=request.user, token=token)
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(responses=MeSerializer)
+@api_view(["GET"])
+def me(request):
+    return Response(MeSerializer(request.user).data)
+
+
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    """The jurisdiction tree (reference data, readable by every signed-in user)."""
+
+    queryset = Region.objects.select_related("parent")
+    serializer_class = RegionSerializer
+    lookup_field = "code"
+    filterset_fields = ["level"]
+    search_fields = ["name", "code"]
+    ordering_fields = ["code", "path", "name"]
+
+
+class OrganizationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
+):
+    model = Organization
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilterSet
+    search_fields = ["name", "credit_code"]
+    ordering_fields = ["name", "kind"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("region").prefetch_related("jurisdiction")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        jurisdiction = data.pop("jurisdiction", [])
+        serializer.instance = services.organization_create(
+            by=self.request.user, jurisdiction=jurisdiction, **data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        jurisdiction = data.pop("jurisdiction", None)
+        version = self.request.data.get("version")
+        org = Organization.objects.get(pk=serializer.instance.pk)
+        serializer.instance = services.organization_update(
+            by=self.request.user,
+            organization=org,
+            version=int(version) if version not in (None, "") else None,
+            **data,
+        )
+        if jurisdiction is not None:
+            serializer.instance.jurisdiction.set(jurisdiction)
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Accounts. Listing needs ``view_user``; creating ``add_user``; roles ``assign_roles``."""
+
+    model = User
+    serializer_class = UserSerializer
+    filterset_class = UserFilterSet
+    search_fields = ["username", "real_name"]
+    ordering_fields = ["username", "real_name", "last_login"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("organization").prefetch_related("groups")
+
+    def get_permissions(self):
+        # Writes check their own permission in the service (add_user, assign_roles, ...).
+        if self.action in {"create", "roles", "deactivate", "activate"}:
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(request=UserWriteSerializer, responses=UserSerializer)
+    def create(self, request):
+        if not request.user.has_perm("core.add_user"):
+            raise exceptions.PermissionDenied()
+        data = UserWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        org = (
+            Organization.objects.visible_to(request.user)
+            .filter(pk=values["organization"].pk)
+            .first()
+        )
+        if org is None:
+            raise exceptions.ValidationError({"organization": [_("Unknown organisation.")]})
+        user, password = services.user_create(
+            by=request.user,
+            username=values["username"],
+            organization=org,
+            roles=values.get("roles", []),
+            real_name=values["real_name"],
+            phone=values.get("phone", ""),
+            email=values.get("email", ""),
+        )
+        body = UserSerializer(user).data
+        body["initial_password"] = password
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=inline_serializer(
+            "RolesRequest", {"roles": serializers.ListField(child=serializers.CharField())}
+        ),
+        responses=UserSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def roles(self, request, pk=None):
+        target = self.get_object()
+        roles = request.data.get("roles")
+        if not isinstance(roles, list):
+            raise exceptions.ValidationError({"roles": [_("Give a list of role codes.")]})
+        services.user_set_roles(by=request.user, user=target, roles=roles)
+        return Response(UserSerializer(User.objects.get(pk=target.pk)).data)
+
+    @extend_schema(request=None, responses=UserSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        target = self.get_object()
+        services.user_set_active(by=request.user, user=target, active=False)
+        return Response(UserSerializer(target).data)
+
+    @extend_schema(request=None, responses=UserSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        target = self.get_object()
+        services.user_set_active(by=request.user, user=target, active=True)
+        return Response(UserSerializer(target).data)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "timestamp",
+            "actor",
+            "actor_repr",
+            "action",
+            "success",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "region",
+            "changes",
+            "ip",
+            "user_agent",
+            "request_id",
+            "prev_hash",
+            "hash",
+        ]
+        read_only_fields = fields
+
+
+class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """The audit log, read-only, for audit administrators."""
+
+    model = AuditEvent
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilterSet
+    search_fields = ["actor_repr", "object_repr", "object_id"]
+    ordering_fields = ["id", "timestamp"]

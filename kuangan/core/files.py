@@ -1,0 +1,230 @@
+"""Attachments: validation of uploads (size, type from content, allow-list, archive bombs,
+image bombs, names), EXIF time and GPS, storage under a random name, and the one upload
+service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import secrets
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import audit
+from .choices import AuditAction
+from .models import Attachment
+
+ALLOWED = {
+    # mime type: (extensions, human name)
+    "image/jpeg": ({"jpg", "jpeg"}, "JPEG"),
+    "image/png": ({"png"}, "PNG"),
+    "image/webp": ({"webp"}, "WebP"),
+    "application/pdf": ({"pdf"}, "PDF"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ({"xlsx"}, "Excel"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ({"docx"}, "Word"),
+}
+MAX_ARCHIVE_MEMBERS = 2000
+_FORBIDDEN_NAME_CHARS = set('/\\:*?"<>|') | {chr(i) for i in range(32)}
+
+
+@dataclass
+class Inspected:
+    mime_type: str
+    sha256: str
+    size: int
+    taken_at: dt.datetime | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+def check_name(name: str) -> str:
+    if not name or len(name) > 200:
+        raise ValidationError(_("The file name is empty or longer than 200 characters."))
+    if ".." in name or any(ch in _FORBIDDEN_NAME_CHARS for ch in name) or name.startswith("."):
+        raise ValidationError(
+            _("The file name “%(name)s” contains a path or characters that are not allowed.")
+            % {"name": name[:60]}
+        )
+    return name
+
+
+def sniff(head: bytes) -> str | None:
+    """The type of a file from its first bytes."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "application/zip"
+    return None
+
+
+def _check_archive(data: bytes) -> str:
+    """Identify an OOXML document and refuse archive bombs (ASVS 5.2.3)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_ARCHIVE_MEMBERS:
+                raise ValidationError(_("The document contains too many parts."))
+            total = sum(m.file_size for m in members)
+            if total > settings.UPLOAD_MAX_UNCOMPRESSED_BYTES:
+                raise ValidationError(
+                    _("The document would unpack to more than %(mb)d MB and is refused.")
+                    % {"mb": settings.UPLOAD_MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}
+                )
+            names = {m.filename for m in members}
+    except zipfile.BadZipFile as exc:
+        raise ValidationError(_("The document is damaged and cannot be read.")) from exc
+    if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    if "[Content_Types].xml" in names and "word/document.xml" in names:
+        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    raise ValidationError(
+        _("Archives other than Excel (.xlsx) and Word (.docx) files are refused.")
+    )
+
+
+def _gps_value(values, ref) -> Decimal | None:
+    try:
+        d, m, s = (float(v) for v in values)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    value = Decimal(str(round(d + m / 60 + s / 3600, 6)))
+    return -value if ref in ("S", "W") else value
+
+
+def _inspect_image(data: bytes, result: Inspected) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > settings.UPLOAD_MAX_PIXELS:
+                raise ValidationError(
+                    _("The image is %(w)d × %(h)d pixels, more than allowed; it is refused.")
+                    % {"w": width, "h": height}
+                )
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            exif = image.getexif()
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_("The image is damaged or not a real image.")) from exc
+    if not exif:
+        return
+    exif_ifd = exif.get_ifd(0x8769)
+    stamp = exif_ifd.get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, DateTime
+    if isinstance(stamp, str):
+        try:
+            naive = dt.datetime.strptime(stamp.strip("\x00 "), "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007 (EXIF has no zone)
+            result.taken_at = timezone.make_aware(naive)
+        except ValueError:
+            pass
+    gps = exif.get_ifd(0x8825)
+    if gps and 2 in gps and 4 in gps:
+        result.latitude = _gps_value(gps.get(2), gps.get(1))
+        result.longitude = _gps_value(gps.get(4), gps.get(3))
+
+
+def _too_large(size: int) -> ValidationError:
+    return ValidationError(
+        _("The file is %(size).1f MB; files may be at most %(max)d MB.")
+        % {"size": size / 1024 / 1024, "max": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+    )
+
+
+def inspect_upload(name: str, data: bytes) -> Inspected:
+    """Validate an upload; raise ValidationError with a message that says what to fix."""
+    check_name(name)
+    size = len(data)
+    if size == 0:
+        raise ValidationError(_("The file is empty."))
+    if size > settings.UPLOAD_MAX_BYTES:
+        raise _too_large(size)
+    mime = sniff(data[:16])
+    if mime == "application/zip":
+        mime = _check_archive(data)
+    if mime not in ALLOWED:
+        raise ValidationError(
+            _(
+                "Only images (JPEG, PNG, WebP), PDF, Excel (.xlsx) and Word (.docx) files are accepted."
+            )
+        )
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    extensions, label = ALLOWED[mime]
+    if extension not in extensions:
+        raise ValidationError(
+            _(
+                "The file's content is %(kind)s but its name ends in “.%(ext)s”; rename it or choose the right file."
+            )
+            % {"kind": label, "ext": extension}
+        )
+    result = Inspected(mime_type=mime, sha256=hashlib.sha256(data).hexdigest(), size=size)
+    if mime.startswith("image/"):
+        _inspect_image(data, result)
+    return result
+
+
+def attachment_add(*, by, target: models.Model, uploaded_file, description: str = "") -> Attachment:
+    """Store a file on ``target`` after validation. The caller has checked that ``by`` may
+    see and change ``target``."""
+    name = getattr(uploaded_file, "name", "") or ""
+    check_name(name)
+    if uploaded_file.size and uploaded_file.size > settings.UPLOAD_MAX_BYTES:
+        raise _too_large(uploaded_file.size)
+    data = uploaded_file.read(settings.UPLOAD_MAX_BYTES + 1)
+    info = inspect_upload(name, data)
+    storage_name = f"{secrets.token_hex(16)}.{min(ALLOWED[info.mime_type][0])}"
+    with transaction.atomic():
+        attachment = Attachment(
+            content_type=ContentType.objects.get_for_model(target),
+            object_id=str(target.pk),
+            storage_name=storage_name,
+            original_name=name,
+            mime_type=info.mime_type,
+            size=info.size,
+            sha256=info.sha256,
+            description=description,
+            uploaded_by=by,
+            taken_at=info.taken_at,
+            gps_latitude=info.latitude,
+            gps_longitude=info.longitude,
+        )
+        attachment.file.save(storage_name, ContentFile(data), save=False)
+        try:
+            attachment.save()
+            audit.record(
+                actor=by,
+                action=AuditAction.FILE_UPLOADED,
+                obj=attachment,
+                changes={
+                    "name": [None, name],
+                    "sha256": [None, info.sha256],
+                    "size": [None, info.size],
+                },
+            )
+        except Exception:
+            attachment.file.delete(save=False)
+            raise
+    return attachment
+
+
+def attachments_of(obj: models.Model):
+    return Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+    ).select_related("uploaded_by")

@@ -1,0 +1,100 @@
+"""Request id and audit context; session policy (absolute lifetime, forced password change,
+password rotation, second factor)."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+import uuid
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from . import audit
+
+
+def client_ip(request) -> str | None:
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    raw = request.META.get("REMOTE_ADDR", "")
+    if settings.AXES_IPWARE_PROXY_COUNT and forwarded:
+        parts = [p.strip() for p in forwarded.split(",") if p.strip()]
+        if parts:
+            raw = (
+                parts[-settings.AXES_IPWARE_PROXY_COUNT]
+                if len(parts) >= settings.AXES_IPWARE_PROXY_COUNT
+                else parts[0]
+            )
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        return None
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.id = uuid.uuid4().hex
+        token = audit.set_request_meta(
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            request_id=request.id,
+        )
+        try:
+            response = self.get_response(request)
+        finally:
+            audit.reset_request_meta(token)
+        response["X-Request-ID"] = request.id
+        return response
+
+
+# Pages a signed-in user may reach before passing the checks below.
+_OPEN_PREFIXES = ("/static/", "/i18n/", "/api/", "/public/")
+
+
+class SessionPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(_OPEN_PREFIXES)
+        ):
+            response = self._check(request, user)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _check(self, request, user):
+        from .services import mfa_required, password_expired
+
+        now = time.time()
+        started = request.session.setdefault("kuangan_login_at", now)
+        if now - started > settings.SESSION_ABSOLUTE_HOURS * 3600:
+            logout(request)
+            return redirect(f"{reverse('core:login')}?expired=1")
+        allowed = {
+            reverse("core:logout"),
+            reverse("core:password_change"),
+            reverse("core:otp_verify"),
+            reverse("core:otp_setup"),
+        }
+        if request.path in allowed:
+            return None
+        if user.must_change_password or password_expired(user):
+            return redirect("core:password_change")
+        otp_device = getattr(user, "otp_device", None)
+        if otp_device is None:
+            from django_otp import user_has_device
+
+            if user_has_device(user, confirmed=True):
+                return redirect(f"{reverse('core:otp_verify')}?next={request.get_full_path()}")
+            if mfa_required(user):
+                return redirect("core:otp_setup")
+        return None

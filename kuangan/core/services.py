@@ -1,0 +1,438 @@
+"""Workflows of the core app. Each function checks permission, validates, saves and audits in
+one transaction; views, the API, the admin and commands all call these."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import audit
+from .choices import AuditAction, Role
+from .models import ApiToken, Notification, Organization, PasswordHistory, Region, User
+
+
+class ConflictError(Exception):
+    """The record was changed by someone else since it was loaded."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message
+            or _(
+                "This record was changed by someone else after you opened it. "
+                "Reload the page to see the current data, then make your change again."
+            )
+        )
+
+
+def require_perm(actor: User, perm: str, obj: models.Model | None = None) -> None:
+    """Refuse (and audit the refusal) when ``actor`` lacks ``perm``."""
+    if actor is not None and actor.is_active and actor.has_perm(perm):
+        return
+    audit.record(
+        actor=actor,
+        action=AuditAction.PERMISSION_DENIED,
+        obj=obj,
+        success=False,
+        changes={"permission": perm},
+    )
+    raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def ensure_visible(actor: User, obj: models.Model) -> None:
+    """After a write: the object must still be inside the actor's scope (inside the
+    transaction, so a write that moves an object out of scope is rolled back)."""
+    if not type(obj).objects.visible_to(actor).filter(pk=obj.pk).exists():
+        raise PermissionDenied(_("The result would lie outside your jurisdiction."))
+
+
+def save_versioned(obj: models.Model, *, expected_version: int | None, fields: list[str]) -> None:
+    """Save ``fields`` of ``obj`` only if nobody changed it since ``expected_version``."""
+    if obj.pk is None:
+        obj.save()
+        return
+    version = obj.version if expected_version is None else expected_version
+    values = {f: getattr(obj, obj._meta.get_field(f).attname) for f in fields}
+    if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
+        values["updated_at"] = timezone.now()
+    updated = (
+        type(obj)
+        ._base_manager.filter(pk=obj.pk, version=version)
+        .update(
+            version=F("version") + 1,
+            **{obj._meta.get_field(k).attname: v for k, v in values.items()},
+        )
+    )
+    if updated != 1:
+        raise ConflictError()
+    obj.version = version + 1
+
+
+# --- Organisations --------------------------------------------------------------------------
+
+ORGANIZATION_FIELDS = [
+    "kind",
+    "agency",
+    "name",
+    "region",
+    "parent",
+    "credit_code",
+    "address",
+    "legal_representative",
+    "principal",
+    "phone",
+    "is_active",
+]
+
+
+def organization_create(
+    *, by: User, jurisdiction: list[Region] | None = None, **fields
+) -> Organization:
+    require_perm(by, "core.add_organization")
+    with transaction.atomic():
+        org = Organization(**fields)
+        org.full_clean()
+        org.save()
+        if jurisdiction:
+            org.jurisdiction.set(jurisdiction)
+        ensure_visible(by, org)
+        audit.record(
+            actor=by,
+            action=AuditAction.CREATED,
+            obj=org,
+            changes=audit.diff({}, audit.snapshot(org)),
+        )
+    return org
+
+
+def organization_update(
+    *, by: User, organization: Organization, version: int | None = None, **fields
+) -> Organization:
+    require_perm(by, "core.change_organization", organization)
+    with transaction.atomic():
+        before = audit.snapshot(organization)
+        for key, value in fields.items():
+            if key not in ORGANIZATION_FIELDS:
+                raise ValidationError({key: _("This field cannot be changed here.")})
+            setattr(organization, key, value)
+        organization.full_clean()
+        save_versioned(organization, expected_version=version, fields=list(fields))
+        ensure_visible(by, organization)
+        changes = audit.diff(before, audit.snapshot(organization))
+        if changes:
+            audit.record(actor=by, action=AuditAction.UPDATED, obj=organization, changes=changes)
+    return organization
+
+
+# --- Users ----------------------------------------------------------------------------------
+
+
+def _role_groups(roles: set[str]) -> list[Group]:
+    return [Group.objects.get_or_create(name=r)[0] for r in sorted(roles)]
+
+
+def generate_password() -> str:
+    """A random initial password that meets the policy (length 14, all four classes)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+    core = "".join(secrets.choice(alphabet) for _ in range(10))
+    return (
+        core
+        + secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ")
+        + secrets.choice("abcdefghijkmnpqrstuvwxyz")
+        + secrets.choice("23456789")
+        + secrets.choice("#%+-=@")
+    )
+
+
+def user_create(
+    *,
+    by: User | None,
+    username: str,
+    organization: Organization | None,
+    roles: set[str] | list[str] = (),
+    real_name: str = "",
+    phone: str = "",
+    email: str = "",
+    password: str | None = None,
+    must_change_password: bool = True,
+) -> tuple[User, str]:
+    """Create an account. Returns the user and its initial password, which the user must
+    change at first login. ``by=None`` only for set-up commands (demo data)."""
+    if by is not None:
+        require_perm(by, "core.add_user")
+        if roles and not by.has_perm("core.assign_roles") and not by.has_perm("core.add_user"):
+            require_perm(by, "core.assign_roles")
+    roles = set(roles)
+    password = password or generate_password()
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError({"username": _("This username is already taken.")})
+        user = User(
+            username=username,
+            organization=organization,
+            real_name=real_name,
+            phone=phone,
+            email=email,
+            must_change_password=must_change_password,
+            password_changed_at=timezone.now(),
+        )
+        user.clean_roles(roles)
+        user.full_clean(exclude=["password"])
+        validate_password(password, user)
+        user.set_password(password)
+        user.save()
+        user.groups.set(_role_groups(roles))
+        if by is not None:
+            ensure_visible(by, user)
+        audit.record(
+            actor=by,
+            action=AuditAction.CREATED,
+            obj=user,
+            changes={**audit.diff({}, audit.snapshot(user)), "roles": [[], sorted(roles)]},
+        )
+    user.__dict__.pop("roles", None)
+    return user, password
+
+
+USER_FIELDS = ["real_name", "phone", "email", "organization"]
+
+
+def user_update(*, by: User, user: User, version: int | None = None, **fields) -> User:
+    require_perm(by, "core.change_user", user)
+    with transaction.atomic():
+        before = audit.snapshot(user, USER_FIELDS)
+        for key, value in fields.items():
+            if key not in USER_FIELDS:
+                raise ValidationError({key: _("This field cannot be changed here.")})
+            setattr(user, key, value)
+        user.clean_roles(set(user.roles))
+        user.full_clean(exclude=["password"])
+        save_versioned(user, expected_version=version, fields=list(fields))
+        ensure_visible(by, user)
+        changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
+        if changes:
+            audit.record(actor=by, action=AuditAction.UPDATED, obj=user, changes=changes)
+    return user
+
+
+def user_set_roles(*, by: User, user: User, roles: set[str] | list[str]) -> User:
+    """Grant exactly ``roles``. Only the security administrator (or a system administrator
+    creating accounts) assigns roles; nobody changes their own."""
+    require_perm(by, "core.assign_roles", user)
+    if by.pk == user.pk:
+        raise PermissionDenied(_("You cannot change your own roles."))
+    roles = set(roles)
+    with transaction.atomic():
+        before = sorted(user.roles)
+        user.clean_roles(roles)
+        user.groups.set(_role_groups(roles))
+        user.__dict__.pop("roles", None)
+        User.objects.filter(pk=user.pk).update(version=F("version") + 1)
+        ensure_visible(by, user)
+        audit.record(
+            actor=by,
+            action=AuditAction.USER_ROLES_CHANGED,
+            obj=user,
+            changes={"roles": [before, sorted(roles)]},
+        )
+    return user
+
+
+def end_sessions(user: User, *, keep_session_key: str | None = None) -> int:
+    """End every session of ``user`` on the server (except ``keep_session_key``)."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.session_key == keep_session_key:
+            continue
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+def user_set_active(*, by: User, user: User, active: bool) -> User:
+    require_perm(by, "core.change_user", user)
+    if by.pk == user.pk and not active:
+        raise PermissionDenied(_("You cannot deactivate your own account."))
+    with transaction.atomic():
+        user.is_active = active
+        save_versioned(user, expected_version=None, fields=["is_active"])
+        if not active:
+            end_sessions(user)
+            ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
+        ensure_visible(by, user)
+        audit.record(
+            actor=by,
+            action=AuditAction.USER_ACTIVATED if active else AuditAction.USER_DEACTIVATED,
+            obj=user,
+            changes={"is_active": [not active, active]},
+        )
+    return user
+
+
+def user_reset_password(*, by: User, user: User) -> str:
+    """An administrator sets a new random password the user must change at next login."""
+    require_perm(by, "core.change_user", user)
+    password = generate_password()
+    with transaction.atomic():
+        _store_password(user, password)
+        user.must_change_password = True
+        user.save(update_fields=["must_change_password"])
+        end_sessions(user)
+        ensure_visible(by, user)
+        audit.record(
+            actor=by, action=AuditAction.PASSWORD_CHANGED, obj=user, changes={"reset": [None, True]}
+        )
+    return password
+
+
+def _store_password(user: User, new_password: str) -> None:
+    if user.password:
+        PasswordHistory.objects.create(user=user, password=user.password)
+        keep = settings.PASSWORD_HISTORY
+        old = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[keep:]
+        PasswordHistory.objects.filter(pk__in=list(old)).delete()
+    user.set_password(new_password)
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "password_changed_at"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def user_change_password(
+    *, user: User, old_password: str, new_password: str, keep_session_key: str | None = None
+) -> User:
+    """The user changes their own password: the old one is checked, the policy applied, other
+    sessions and all API tokens ended."""
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": _("The current password is wrong.")})
+    validate_password(new_password, user)
+    with transaction.atomic():
+        _store_password(user, new_password)
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])
+        end_sessions(user, keep_session_key=keep_session_key)
+        audit.record(actor=user, action=AuditAction.PASSWORD_CHANGED, obj=user)
+    return user
+
+
+def password_expired(user: User) -> bool:
+    days = settings.PASSWORD_MAX_AGE_DAYS
+    if not days or user.password_changed_at is None:
+        return False
+    return user.password_changed_at + timedelta(days=days) < timezone.now()
+
+
+def mfa_required(user: User) -> bool:
+    return settings.MFA_REQUIRED and bool(user.roles & set(settings.MFA_REQUIRED_ROLES))
+
+
+def user_unlock(*, by: User, user: User) -> int:
+    """Clear the failed-login records of ``user`` (django-axes), so it can log in at once."""
+    from axes.utils import reset
+
+    require_perm(by, "core.unlock_user", user)
+    with transaction.atomic():
+        count = reset(username=user.username)
+        audit.record(
+            actor=by, action=AuditAction.USER_UNLOCKED, obj=user, changes={"attempts": count}
+        )
+    return count
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+def hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii", "ignore")).hexdigest()
+
+
+def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    key = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:64],
+            prefix=key[:8],
+            key_hash=hash_token(key),
+            expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS),
+        )
+        audit.record(actor=user, action=AuditAction.TOKEN_CREATED, obj=user, object_repr=str(token))
+    return token, key
+
+
+def token_revoke(*, by: User, token: ApiToken) -> ApiToken:
+    if token.user_id != by.pk:
+        require_perm(by, "core.change_user", token.user)
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(
+            actor=by, action=AuditAction.TOKEN_REVOKED, obj=token.user, object_repr=str(token)
+        )
+    return token
+
+
+# --- Notifications --------------------------------------------------------------------------
+
+
+def notify(*, recipients, title: str, body: str = "", url: str = "") -> int:
+    """Send an in-app notification (and e-mail where an address and a mail server are set)."""
+    users = [u for u in recipients if u is not None and u.is_active]
+    Notification.objects.bulk_create(
+        [Notification(recipient=u, title=title[:200], body=body, url=url) for u in users]
+    )
+    emails = [u.email for u in users if u.email]
+    if emails and settings.EMAIL_BACKEND != "django.core.mail.backends.console.EmailBackend":
+        from django.core.mail import send_mass_mail
+
+        transaction.on_commit(
+            lambda: send_mass_mail(
+                [(title, body, settings.DEFAULT_FROM_EMAIL, [e]) for e in emails],
+                fail_silently=True,
+            )
+        )
+    return len(users)
+
+
+def users_with_roles_in(region: Region, roles: set[str]):
+    """Active regulator users whose jurisdiction contains ``region`` and who hold one of
+    ``roles`` (for notifications to 'the county bureau')."""
+    ancestors = [p for p in _prefixes(region.path)]
+    return (
+        User.objects.filter(is_active=True, groups__name__in=roles)
+        .filter(models.Q(organization__region__path__in=ancestors))
+        .distinct()
+    )
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+__all__ = [
+    "ConflictError",
+    "Role",
+    "organization_create",
+    "organization_update",
+    "user_create",
+    "user_update",
+    "user_set_roles",
+    "user_set_active",
+    "user_change_password",
+    "token_create",
+    "token_revoke",
+    "notify",
+]

@@ -1,0 +1,40 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("otp/verify/", views.OTPVerifyView.as_view(), name="otp_verify"),
+    path("otp/setup/", views.OTPSetupView.as_view(), name="otp_setup"),
+    path("profile/", views.profile, name="profile"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+    path("organizations/", views.OrganizationLedger.as_view(), name="organization_list"),
+    path("organizations/new/", views.OrganizationFormView.as_view(), name="organization_create"),
+    path("organizations/<int:pk>/", views.OrganizationPage.as_view(), name="organization_detail"),
+    path(
+        "organizations/<int:pk>/edit/",
+        views.OrganizationFormView.as_view(),
+        name="organization_edit",
+    ),
+    path("users/", views.UserLedger.as_view(), name="user_list"),
+    path("users/new/", views.UserFormView.as_view(), name="user_create"),
+    path("users/<int:pk>/", views.UserPage.as_view(), name="user_detail"),
+    path("users/<int:pk>/edit/", views.UserFormView.as_view(), name="user_edit"),
+    path("users/<int:pk>/roles/", views.UserRolesView.as_view(), name="user_roles"),
+    path("users/<int:pk>/<str:action>/", views.UserActionView.as_view(), name="user_action"),
+    path("roles/", views.role_overview, name="roles"),
+    path("audit/", views.AuditLedger.as_view(), name="audit_list"),
+    path("audit/verify/", views.audit_verify, name="audit_verify"),
+    path(
+        "files/upload/<int:content_type_id>/<str:object_id>/",
+        views.attachment_upload,
+        name="attachment_upload",
+    ),
+    path("files/<int:pk>/", views.attachment_download, name="attachment_download"),
+]

@@ -1,0 +1,2 @@
+def register(router) -> None:
+    """Add the registry's API routes to the project router."""
