@@ -342,4 +342,9 @@ LOGGING = {
 
 # Names of the pages in the navigation, translated (kept here so makemessages sees them).
 SITE_NAME = _("Kuang'an mine safety")
-KUANGAN_API_MODULES = ["kuangan.registry.api", "kuangan.campaigns.api", "kuangan.checklists.api"]
+KUANGAN_API_MODULES = [
+    "kuangan.registry.api",
+    "kuangan.registry.api_io",
+    "kuangan.campaigns.api",
+    "kuangan.checklists.api",
+]

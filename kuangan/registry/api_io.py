@@ -1,0 +1,2 @@
+def register(router) -> None:
+    """Registry import/export API routes."""
