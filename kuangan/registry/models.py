@@ -1,0 +1,615 @@
+"""The mine registry: enterprises, mines with every attribute the campaign rules read, the
+history of those attributes (so the scope of a mine on a past date can be answered), watch
+duty over unmanned long-shutdown mines, and the licence reminders already sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kuangan.core.choices import OrganizationKind, RegionLevel
+from kuangan.core.models import (
+    Organization,
+    OrganizationQuerySet,
+    Region,
+    TimeStampedModel,
+    VersionedModel,
+)
+from kuangan.core.scope import ScopedQuerySet
+
+from .choices import (
+    COAL_KINDS,
+    MINE_KINDS_NOT_TAILINGS,
+    OPEN_PIT_KINDS,
+    UNDERGROUND_KINDS,
+    Conversion,
+    GasClass,
+    HydroClass,
+    LicenceKind,
+    MineKind,
+    MineStatus,
+    WatchMode,
+)
+
+# Jilin's bounding box (degrees); a mine's coordinates must fall inside it.
+JILIN_LON = (Decimal("121.6"), Decimal("131.4"))
+JILIN_LAT = (Decimal("40.8"), Decimal("46.4"))
+
+# --- Enterprises ----------------------------------------------------------------------------
+
+
+class EnterpriseQuerySet(OrganizationQuerySet):
+    """Enterprises only. A regulator sees the enterprises registered in its area and those
+    owning a mine in its area; an enterprise user its own enterprise (a group: also its
+    subsidiaries)."""
+
+    def visible_to(self, user):
+        own = OrganizationQuerySet.visible_to(self, user)
+        via_mines = Mine.objects.visible_to(user).values("enterprise_id")
+        return self.filter(Q(pk__in=own.values("pk")) | Q(pk__in=via_mines))
+
+
+class EnterpriseManager(models.Manager.from_queryset(EnterpriseQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=OrganizationKind.ENTERPRISE)
+
+
+class Enterprise(Organization):
+    """A mining enterprise (矿山企业): an ``Organization`` of kind ``enterprise``. Its
+    ``parent`` is the group company (上级公司)."""
+
+    objects = EnterpriseManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+
+    def save(self, *args, **kwargs):
+        self.kind = OrganizationKind.ENTERPRISE
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:enterprise_detail", args=[self.pk])
+
+
+# --- Mines ----------------------------------------------------------------------------------
+
+# Which kinds each kind-specific attribute applies to. A value other than the "not applicable"
+# one (False, None, "" or "none") on another kind is refused by clean() and the database.
+KIND_FIELDS: dict[str, frozenset[str]] = {
+    "slope_height_m": OPEN_PIT_KINDS,
+    "dump_height_m": OPEN_PIT_KINDS | {MineKind.METAL_UNDERGROUND},
+    "tailings_grade": frozenset({MineKind.TAILINGS_POND}),
+    "head_top": frozenset({MineKind.TAILINGS_POND}),
+    "ownerless": frozenset({MineKind.TAILINGS_POND}),
+    "reserve_years": MINE_KINDS_NOT_TAILINGS,
+    "tailings_into_open_pit": frozenset({MineKind.METAL_OPEN_PIT}),
+    "gas_class": frozenset({MineKind.COAL_UNDERGROUND}),
+    "hydro_class": MINE_KINDS_NOT_TAILINGS,
+    "rockburst": UNDERGROUND_KINDS,
+    "design_capacity": MINE_KINDS_NOT_TAILINGS,
+}
+# A conversion names the mine's present way of mining.
+CONVERSION_KINDS = {
+    Conversion.UNDERGROUND_TO_OPEN_PIT: OPEN_PIT_KINDS,
+    Conversion.OPEN_PIT_TO_UNDERGROUND: UNDERGROUND_KINDS,
+}
+
+# Fields the campaign rules read: every change of one of them is kept in MineHistory.
+RULE_FIELDS = (
+    "kind",
+    "status",
+    "resuming",
+    "personnel_on_site",
+    "electronic_seal",
+    "physically_sealed",
+    "slope_height_m",
+    "dump_height_m",
+    "tailings_grade",
+    "head_top",
+    "ownerless",
+    "reserve_years",
+    "conversion",
+    "tailings_into_open_pit",
+    "gas_class",
+    "hydro_class",
+    "rockburst",
+    "geohazard_exposed",
+    "regulator_concern",
+)
+# Also kept in the history: where the mine is and who owns it (its scope of visibility).
+HISTORY_FIELDS = (*RULE_FIELDS, "region_id", "enterprise_id")
+
+
+class MineQuerySet(ScopedQuerySet):
+    scope_region = "region"
+    scope_enterprise = "enterprise"
+
+    def with_related(self) -> MineQuerySet:
+        return self.select_related("region", "region__parent", "enterprise")
+
+    def licence_expiring(self, today: dt.date, days: int = 90) -> MineQuerySet:
+        """Mines whose mining or safety licence runs out within ``days`` (or has run out)."""
+        until = today + dt.timedelta(days=days)
+        return self.filter(
+            Q(mining_licence_valid_until__lte=until) | Q(safety_licence_valid_until__lte=until)
+        )
+
+    def allocate_codes(self, region: Region, count: int = 1) -> list[str]:
+        """The next ``count`` free mine codes of a county: "KA" + county code + 4-digit
+        serial. Used by ``Mine.save`` and by bulk imports."""
+        prefix = f"KA{region.code}"
+        last = (
+            Mine.objects.filter(code__startswith=prefix)
+            .order_by("-code")
+            .values_list("code", flat=True)
+            .first()
+        )
+        start = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
+        return [f"{prefix}{n:04d}" for n in range(start, start + count)]
+
+
+def _dec(max_digits: int, places: int, label, **kw) -> models.DecimalField:
+    return models.DecimalField(
+        label,
+        max_digits=max_digits,
+        decimal_places=places,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        **kw,
+    )
+
+
+class Mine(VersionedModel, TimeStampedModel):
+    """A mine or tailings pond (矿山 / 尾矿库)."""
+
+    code = models.CharField(
+        _("mine code"),
+        max_length=16,
+        unique=True,
+        editable=False,
+        help_text=_("Generated: KA + county code + serial number."),
+    )
+    name = models.CharField(_("mine name"), max_length=128)
+    enterprise = models.ForeignKey(
+        Organization,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="mines",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("county"),
+        on_delete=models.PROTECT,
+        related_name="mines",
+    )
+    kind = models.CharField(_("mine kind"), max_length=20, choices=MineKind.choices)
+    status = models.CharField(_("production status"), max_length=16, choices=MineStatus.choices)
+    resuming = models.BooleanField(
+        _("resuming production"),
+        default=False,
+        help_text=_("A long-shutdown mine that has started to resume production or building."),
+    )
+    personnel_on_site = models.BooleanField(_("personnel working on site"), default=False)
+    electronic_seal = models.BooleanField(_("electronic seal"), default=False)
+    physically_sealed = models.BooleanField(_("physically sealed"), default=False)
+    slope_height_m = _dec(7, 1, _("slope height (m)"))
+    dump_height_m = _dec(7, 1, _("dump height (m)"))
+    tailings_grade = models.PositiveSmallIntegerField(
+        _("tailings pond grade"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 to 5; grade 1 is the largest."),
+    )
+    head_top = models.BooleanField(_("head-top pond"), default=False)
+    ownerless = models.BooleanField(_("ownerless pond"), default=False)
+    reserve_years = _dec(6, 1, _("recoverable reserves (years)"))
+    conversion = models.CharField(
+        _("mining method conversion"),
+        max_length=24,
+        choices=Conversion.choices,
+        default=Conversion.NONE,
+    )
+    tailings_into_open_pit = models.BooleanField(
+        _("discharges tailings into the upper open pit"), default=False
+    )
+    gas_class = models.CharField(
+        _("gas class"), max_length=10, choices=GasClass.choices, blank=True
+    )
+    hydro_class = models.CharField(
+        _("hydrogeological type"), max_length=14, choices=HydroClass.choices, blank=True
+    )
+    rockburst = models.BooleanField(_("rockburst"), default=False)
+    geohazard_exposed = models.BooleanField(_("exposed to geological hazards"), default=False)
+    regulator_concern = models.BooleanField(
+        _("regulator concern"),
+        default=False,
+        help_text=_("Judged by the regulator as a mine it is not at ease with (研判不放心)."),
+    )
+    design_capacity = _dec(10, 2, _("design capacity (10,000 t/year)"))
+    mining_licence_no = models.CharField(_("mining licence number"), max_length=64, blank=True)
+    mining_licence_valid_until = models.DateField(
+        _("mining licence valid until"), null=True, blank=True
+    )
+    safety_licence_no = models.CharField(
+        _("safety production licence number"), max_length=64, blank=True
+    )
+    safety_licence_valid_until = models.DateField(
+        _("safety production licence valid until"), null=True, blank=True
+    )
+    principal = models.CharField(_("principal"), max_length=64, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+
+    objects = MineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mine")
+        verbose_name_plural = _("mines")
+        ordering = ["code"]
+        indexes = [
+            models.Index(fields=["kind", "status"]),
+            models.Index(fields=["enterprise", "name"]),
+        ]
+        permissions = [
+            ("set_regulator_concern", _("Can mark a mine as of regulator concern")),
+            ("export_mine", _("Can export the mine registry")),
+            ("import_mines", _("Can import the mine registry from a file")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tailings_grade__isnull=True)
+                | Q(tailings_grade__gte=1, tailings_grade__lte=5),
+                name="mine_tailings_grade_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=(Q(longitude__isnull=True) & Q(latitude__isnull=True))
+                | Q(
+                    longitude__gte=JILIN_LON[0],
+                    longitude__lte=JILIN_LON[1],
+                    latitude__gte=JILIN_LAT[0],
+                    latitude__lte=JILIN_LAT[1],
+                ),
+                name="mine_coordinates_in_jilin",
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{f}__isnull": True}) | Q(**{f"{f}__gte": 0}),
+                    name=f"mine_{f}_not_negative",
+                )
+                for f in ("slope_height_m", "dump_height_m", "reserve_years", "design_capacity")
+            ],
+            models.CheckConstraint(
+                condition=Q(conversion=Conversion.NONE)
+                | Q(
+                    conversion=Conversion.UNDERGROUND_TO_OPEN_PIT,
+                    kind__in=sorted(OPEN_PIT_KINDS),
+                )
+                | Q(
+                    conversion=Conversion.OPEN_PIT_TO_UNDERGROUND,
+                    kind__in=sorted(UNDERGROUND_KINDS),
+                ),
+                name="mine_conversion_fits_kind",
+            ),
+            # The kind-specific attributes (KIND_FIELDS), written out for the migration.
+            models.CheckConstraint(
+                condition=Q(slope_height_m__isnull=True)
+                | Q(kind__in=["coal_open_pit", "metal_open_pit"]),
+                name="mine_slope_height_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(dump_height_m__isnull=True)
+                | Q(kind__in=["coal_open_pit", "metal_open_pit", "metal_underground"]),
+                name="mine_dump_height_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(tailings_grade__isnull=True) | Q(kind="tailings_pond"),
+                name="mine_tailings_grade_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(head_top=False) | Q(kind="tailings_pond"),
+                name="mine_head_top_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(ownerless=False) | Q(kind="tailings_pond"),
+                name="mine_ownerless_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(reserve_years__isnull=True) | ~Q(kind="tailings_pond"),
+                name="mine_reserve_years_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(tailings_into_open_pit=False) | Q(kind="metal_open_pit"),
+                name="mine_tailings_into_open_pit_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(gas_class="") | Q(kind="coal_underground"),
+                name="mine_gas_class_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(hydro_class="") | ~Q(kind="tailings_pond"),
+                name="mine_hydro_class_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(rockburst=False)
+                | Q(kind__in=["coal_underground", "metal_underground"]),
+                name="mine_rockburst_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(design_capacity__isnull=True) | ~Q(kind="tailings_pond"),
+                name="mine_design_capacity_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）" if self.code else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:mine_detail", args=[self.code])
+
+    def audit_region(self) -> Region:
+        return self.region
+
+    @property
+    def is_coal(self) -> bool:
+        return self.kind in COAL_KINDS
+
+    # --- invariants of one row ----------------------------------------------------------
+
+    def clean(self) -> None:
+        errors: dict[str, list] = {}
+
+        def add(field: str, message) -> None:
+            errors.setdefault(field, []).append(message)
+
+        if self.region_id and self.region.level != RegionLevel.COUNTY:
+            add(
+                "region",
+                _("A mine lies in a county-level region; %(name)s (%(code)s) is not one.")
+                % {"name": self.region.name, "code": self.region.code},
+            )
+        if self.enterprise_id and self.enterprise.kind != OrganizationKind.ENTERPRISE:
+            add("enterprise", _("The owner of a mine must be a mining enterprise."))
+        if self.kind in MineKind.values:
+            kind_label = MineKind(self.kind).label
+            for field, kinds in KIND_FIELDS.items():
+                if self.kind in kinds or not self._has_value(field):
+                    continue
+                add(
+                    field,
+                    _("“%(field)s” does not apply to this kind of mine (%(kind)s).")
+                    % {
+                        "field": self._meta.get_field(field).verbose_name,
+                        "kind": kind_label,
+                    },
+                )
+            conv_kinds = CONVERSION_KINDS.get(self.conversion)
+            if conv_kinds is not None and self.kind not in conv_kinds:
+                add(
+                    "conversion",
+                    _("A %(kind)s cannot have the conversion “%(conversion)s”.")
+                    % {"kind": kind_label, "conversion": Conversion(self.conversion).label},
+                )
+        if (self.longitude is None) != (self.latitude is None):
+            add(
+                "latitude" if self.latitude is None else "longitude",
+                _("Give both longitude and latitude, or neither."),
+            )
+        if self.longitude is not None and not (JILIN_LON[0] <= self.longitude <= JILIN_LON[1]):
+            add(
+                "longitude",
+                _("Longitude %(value)s lies outside Jilin province (%(low)s–%(high)s° E).")
+                % {"value": self.longitude, "low": JILIN_LON[0], "high": JILIN_LON[1]},
+            )
+        if self.latitude is not None and not (JILIN_LAT[0] <= self.latitude <= JILIN_LAT[1]):
+            add(
+                "latitude",
+                _("Latitude %(value)s lies outside Jilin province (%(low)s–%(high)s° N).")
+                % {"value": self.latitude, "low": JILIN_LAT[0], "high": JILIN_LAT[1]},
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def _has_value(self, field: str) -> bool:
+        value = getattr(self, field)
+        return value not in (None, False, "")
+
+    def save(self, *args, **kwargs):
+        if not self.code and self.region_id:
+            self.code = Mine.objects.allocate_codes(self.region, 1)[0]
+        super().save(*args, **kwargs)
+
+    # --- rule inputs --------------------------------------------------------------------
+
+    def rule_state(self) -> dict:
+        """The rule inputs of this mine now, as plain data (see campaigns.rules)."""
+        return {f: getattr(self, f) for f in RULE_FIELDS}
+
+    def state_on(self, day: dt.date) -> dict | None:
+        """The rule inputs as they stood at the end of ``day`` (None before the mine was
+        registered)."""
+        end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+        row = self.history.filter(effective_at__lt=end).order_by("-effective_at", "-pk").first()
+        return row.rule_state() if row else None
+
+
+def unmanned_shutdown_q() -> Q:
+    """The ORM form of ``campaigns.rules.unmanned_shutdown`` (a long shutdown neither resuming
+    nor with people working: out of the campaign, under watch duty). Tested against the rule."""
+    return Q(status=MineStatus.LONG_SHUTDOWN, resuming=False, personnel_on_site=False)
+
+
+class UnmannedShutdownMineManager(models.Manager.from_queryset(MineQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(unmanned_shutdown_q())
+
+
+class UnmannedShutdownMine(Mine):
+    """The mines that need a watch duty (驻矿盯守 / 联系盯守): unmanned long shutdowns."""
+
+    objects = UnmannedShutdownMineManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("unmanned long-shutdown mine")
+        verbose_name_plural = _("unmanned long-shutdown mines")
+        default_permissions = ()
+
+
+class MineHistoryQuerySet(ScopedQuerySet):
+    scope_region = "mine__region"
+    scope_enterprise = "mine__enterprise"
+
+
+class MineHistory(models.Model):
+    """One change of a mine's status or of a rule input, with the time it took effect and the
+    state after it (so the state on any past day is the last row before that day's end)."""
+
+    mine = models.ForeignKey(
+        Mine, verbose_name=_("mine"), on_delete=models.CASCADE, related_name="history"
+    )
+    effective_at = models.DateTimeField(_("effective from"), db_index=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    state = models.JSONField(_("state after the change"), default=dict)
+
+    objects = MineHistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mine history entry")
+        verbose_name_plural = _("mine history")
+        ordering = ["-effective_at", "-pk"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.mine_id}@{self.effective_at:%Y-%m-%d %H:%M}"
+
+    def audit_region(self) -> Region:
+        return self.mine.region
+
+    def rule_state(self) -> dict:
+        """The stored state, with decimals restored."""
+        state = {f: self.state.get(f) for f in RULE_FIELDS}
+        for f in ("slope_height_m", "dump_height_m", "reserve_years"):
+            if state[f] is not None:
+                state[f] = Decimal(str(state[f]))
+        return state
+
+
+# --- Watch duty -----------------------------------------------------------------------------
+
+
+class WatchDutyQuerySet(ScopedQuerySet):
+    scope_region = "mine__region"
+    scope_enterprise = "mine__enterprise"
+
+    def current(self, today: dt.date | None = None) -> WatchDutyQuerySet:
+        today = today or timezone.localdate()
+        return self.filter(
+            Q(valid_from__lte=today), Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+        )
+
+
+class WatchDuty(VersionedModel, TimeStampedModel):
+    """驻矿盯守 / 联系盯守: the county bureau names a person who watches an unmanned
+    long-shutdown mine."""
+
+    mine = models.ForeignKey(
+        Mine, verbose_name=_("mine"), on_delete=models.PROTECT, related_name="watch_duties"
+    )
+    mode = models.CharField(_("watch mode"), max_length=10, choices=WatchMode.choices)
+    holder_name = models.CharField(_("duty holder"), max_length=64)
+    holder_phone = models.CharField(_("duty holder's phone"), max_length=32)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    valid_from = models.DateField(_("from"))
+    valid_until = models.DateField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = WatchDutyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("watch duty")
+        verbose_name_plural = _("watch duties")
+        ordering = ["-valid_from", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="watchduty_until_after_from",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mine.name} · {self.get_mode_display()} · {self.holder_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:watchduty_detail", args=[self.pk])
+
+    def audit_region(self) -> Region:
+        return self.mine.region
+
+    def clean(self) -> None:
+        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
+            raise ValidationError(
+                {"valid_until": _("The end date must not be before the start date.")}
+            )
+
+
+# --- Licence reminders ----------------------------------------------------------------------
+
+
+class LicenceReminder(models.Model):
+    """A licence-expiry reminder already sent (so each is sent once)."""
+
+    mine = models.ForeignKey(
+        Mine, verbose_name=_("mine"), on_delete=models.CASCADE, related_name="licence_reminders"
+    )
+    licence = models.CharField(_("licence"), max_length=8, choices=LicenceKind.choices)
+    valid_until = models.DateField(_("valid until"))
+    days_before = models.PositiveSmallIntegerField(_("days before expiry"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("licence reminder")
+        verbose_name_plural = _("licence reminders")
+        ordering = ["-sent_at"]
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mine", "licence", "valid_until", "days_before"],
+                name="licencereminder_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mine_id} {self.licence} {self.valid_until} -{self.days_before}"

@@ -1,0 +1,57 @@
+"""Choices of the mine registry. Values as in GLOSSARY.md."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class MineKind(models.TextChoices):
+    COAL_UNDERGROUND = "coal_underground", _("Underground coal mine")
+    COAL_OPEN_PIT = "coal_open_pit", _("Open-pit coal mine")
+    METAL_UNDERGROUND = "metal_underground", _("Metal and non-metal underground mine")
+    METAL_OPEN_PIT = "metal_open_pit", _("Metal and non-metal open-pit mine")
+    TAILINGS_POND = "tailings_pond", _("Tailings pond")
+
+
+class MineStatus(models.TextChoices):
+    PRODUCING = "producing", _("Producing / in use")
+    CONSTRUCTING = "constructing", _("Under construction")
+    RECTIFYING = "rectifying", _("Rectifying")
+    LONG_SHUTDOWN = "long_shutdown", _("Long-term shutdown")
+    CLOSED = "closed", pgettext_lazy("mine status", "Closed")
+
+
+class GasClass(models.TextChoices):
+    LOW = "low", _("Low gas")
+    HIGH = "high", _("High gas")
+    OUTBURST = "outburst", _("Coal and gas outburst")
+
+
+class HydroClass(models.TextChoices):
+    SIMPLE = "simple", pgettext_lazy("hydrogeology", "Simple")
+    MEDIUM = "medium", pgettext_lazy("hydrogeology", "Medium")
+    COMPLEX = "complex", pgettext_lazy("hydrogeology", "Complex")
+    VERY_COMPLEX = "very_complex", pgettext_lazy("hydrogeology", "Very complex")
+
+
+class Conversion(models.TextChoices):
+    NONE = "none", _("No conversion")
+    OPEN_PIT_TO_UNDERGROUND = "open_pit_to_underground", _("Open pit to underground")
+    UNDERGROUND_TO_OPEN_PIT = "underground_to_open_pit", _("Underground to open pit")
+
+
+class WatchMode(models.TextChoices):
+    ON_SITE = "on_site", _("On-site watch")
+    CONTACT = "contact", _("Contact watch")
+
+
+class LicenceKind(models.TextChoices):
+    MINING = "mining", _("Mining licence")
+    SAFETY = "safety", _("Safety production licence")
+
+
+COAL_KINDS = frozenset({MineKind.COAL_UNDERGROUND, MineKind.COAL_OPEN_PIT})
+METAL_KINDS = frozenset({MineKind.METAL_UNDERGROUND, MineKind.METAL_OPEN_PIT})
+OPEN_PIT_KINDS = frozenset({MineKind.COAL_OPEN_PIT, MineKind.METAL_OPEN_PIT})
+UNDERGROUND_KINDS = frozenset({MineKind.COAL_UNDERGROUND, MineKind.METAL_UNDERGROUND})
+MINE_KINDS_NOT_TAILINGS = frozenset(set(MineKind) - {MineKind.TAILINGS_POND})

@@ -1,0 +1,338 @@
+"""Registry workflows: validation, history, audit, optimistic locking, scope after a write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from kuangan.core.choices import AuditAction, Role
+from kuangan.core.credit_code import make_credit_code
+from kuangan.core.models import AuditEvent, Region
+from kuangan.core.services import ConflictError
+from kuangan.core.tests.factories import make_user
+from kuangan.registry import services
+from kuangan.registry.choices import MineKind, MineStatus, WatchMode
+from kuangan.registry.models import Enterprise, Mine, MineHistory, WatchDuty
+
+from .factories import make_enterprise, make_mine
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin():
+    return make_user("220000", Role.PROVINCE_ADMIN)
+
+
+@pytest.fixture
+def county_inspector():
+    return make_user("220605", Role.REGULATOR_INSPECTOR)
+
+
+def fields(**kw):
+    data = {
+        "name": "松树镇煤矿",
+        "enterprise": make_enterprise("220605"),
+        "region": Region.objects.get(code="220605"),
+        "kind": MineKind.COAL_UNDERGROUND,
+        "status": MineStatus.PRODUCING,
+        "gas_class": "low",
+        "longitude": Decimal("126.59"),
+        "latitude": Decimal("42.05"),
+    }
+    data.update(kw)
+    return data
+
+
+def events(obj, action=None):
+    qs = AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    return qs.filter(action=action) if action else qs
+
+
+# --- mine_create ----------------------------------------------------------------------------
+
+
+def test_create_validates_saves_keeps_history_and_audits(admin):
+    mine = services.mine_create(by=admin, **fields())
+    assert mine.code == "KA2206050001"
+    assert events(mine, AuditAction.CREATED).count() == 1
+    history = MineHistory.objects.get(mine=mine)
+    assert history.state["status"] == "producing"
+    assert history.state["region_id"] == mine.region_id
+    assert history.recorded_by == admin
+
+
+def test_create_refuses_bad_input_and_writes_nothing(admin):
+    before = (Mine.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(ValidationError) as exc:
+        services.mine_create(by=admin, **fields(tailings_grade=3, latitude=Decimal("39.9")))
+    assert set(exc.value.message_dict) >= {"tailings_grade", "latitude"}
+    assert (Mine.objects.count(), AuditEvent.objects.count()) == before
+    assert not MineHistory.objects.exists()
+
+
+def test_create_with_a_given_code(admin):
+    mine = services.mine_create(by=admin, code="ka2206059001", **fields())
+    assert mine.code == "KA2206059001"
+    with pytest.raises(ValidationError) as exc:
+        services.mine_create(by=admin, code="KA2206059001", **fields(name="另一矿"))
+    assert "code" in exc.value.message_dict
+
+
+def test_create_needs_the_permission(county_inspector):
+    with pytest.raises(PermissionDenied):
+        services.mine_create(by=county_inspector, **fields())
+    assert not Mine.objects.exists()
+    assert AuditEvent.objects.filter(action=AuditAction.PERMISSION_DENIED).exists()
+
+
+def test_unknown_fields_are_refused(admin):
+    with pytest.raises(ValidationError) as exc:
+        services.mine_create(by=admin, **fields(version=7))
+    assert "version" in exc.value.message_dict
+
+
+# --- mine_update ----------------------------------------------------------------------------
+
+
+def test_update_keeps_history_with_the_effective_time_and_audits_a_status_change(
+    admin, county_inspector
+):
+    registered = timezone.make_aware(dt.datetime(2023, 1, 1, 9))
+    mine = services.mine_create(by=admin, effective_at=registered, **fields())
+    at = timezone.make_aware(dt.datetime(2023, 7, 1, 8))
+    services.mine_update(
+        by=county_inspector, mine=mine, effective_at=at, status=MineStatus.LONG_SHUTDOWN
+    )
+    mine.refresh_from_db()
+    assert mine.status == MineStatus.LONG_SHUTDOWN
+    assert mine.version == 2
+    assert mine.state_on(dt.date(2023, 6, 30))["status"] == "producing"
+    row = MineHistory.objects.filter(mine=mine).order_by("-effective_at").first()
+    assert row.effective_at == at
+    assert row.changes == {"status": ["producing", "long_shutdown"]}
+    assert mine.state_on(dt.date(2023, 7, 1))["status"] == "long_shutdown"
+    event = events(mine, AuditAction.STATUS_CHANGED).get()
+    assert event.changes == {"status": ["producing", "long_shutdown"]}
+    assert event.region_id == mine.region_id
+
+
+def test_a_change_of_a_non_rule_field_is_audited_without_history(county_inspector):
+    mine = make_mine("220605")
+    services.mine_update(by=county_inspector, mine=mine, principal="张三")
+    assert MineHistory.objects.filter(mine=mine).count() == 1
+    assert events(mine, AuditAction.UPDATED).get().changes == {"principal": ["", "张三"]}
+
+
+def test_an_update_that_changes_nothing_writes_nothing(county_inspector):
+    mine = make_mine("220605")
+    services.mine_update(by=county_inspector, mine=mine, status=mine.status)
+    assert mine.version == 1
+    assert not events(mine).exists()
+
+
+def test_a_stale_edit_is_a_conflict(county_inspector):
+    mine = make_mine("220605")
+    services.mine_update(by=county_inspector, mine=Mine.objects.get(pk=mine.pk), principal="甲")
+    with pytest.raises(ConflictError):
+        services.mine_update(by=county_inspector, mine=mine, version=1, principal="乙")
+    mine.refresh_from_db()
+    assert mine.principal == "甲"
+    assert events(mine, AuditAction.UPDATED).count() == 1
+
+
+def test_bad_input_on_update_changes_nothing(county_inspector):
+    mine = make_mine("220605")
+    with pytest.raises(ValidationError):
+        services.mine_update(by=county_inspector, mine=mine, slope_height_m=Decimal(120))
+    mine.refresh_from_db()
+    assert mine.slope_height_m is None and mine.version == 1
+    assert MineHistory.objects.filter(mine=mine).count() == 1
+
+
+def test_moving_a_mine_out_of_the_actors_jurisdiction_is_refused(county_inspector):
+    mine = make_mine("220605")
+    with pytest.raises(PermissionDenied):
+        services.mine_update(
+            by=county_inspector, mine=mine, region=Region.objects.get(code="220602")
+        )
+    mine.refresh_from_db()
+    assert mine.region.code == "220605"
+    assert MineHistory.objects.filter(mine=mine).count() == 1
+    assert not events(mine, AuditAction.UPDATED).exists()
+
+
+def test_an_enterprise_keeps_its_own_mines_data_but_not_the_regulator_concern():
+    mine = make_mine("220605")
+    principal = make_user(role=Role.ENTERPRISE_PRINCIPAL, organization=mine.enterprise)
+    services.mine_update(by=principal, mine=mine, status=MineStatus.RECTIFYING, phone="0439-1")
+    with pytest.raises(PermissionDenied):
+        services.mine_update(
+            by=principal, mine=Mine.objects.get(pk=mine.pk), regulator_concern=True
+        )
+    mine.refresh_from_db()
+    assert (mine.status, mine.regulator_concern) == ("rectifying", False)
+
+
+def test_a_regulator_sets_the_regulator_concern(county_inspector):
+    mine = make_mine("220605")
+    services.mine_update(by=county_inspector, mine=mine, regulator_concern=True)
+    assert Mine.objects.get(pk=mine.pk).regulator_concern
+
+
+def test_an_enterprise_cannot_give_its_mine_to_another_enterprise():
+    mine = make_mine("220605")
+    owner = mine.enterprise_id
+    principal = make_user(role=Role.ENTERPRISE_PRINCIPAL, organization=mine.enterprise)
+    with pytest.raises(PermissionDenied):
+        services.mine_update(by=principal, mine=mine, enterprise=make_enterprise("220605"))
+    assert Mine.objects.get(pk=mine.pk).enterprise_id == owner
+
+
+def test_a_government_user_cannot_change_a_mine():
+    mine = make_mine("220605")
+    user = make_user("220600", Role.GOVERNMENT_USER)
+    with pytest.raises(PermissionDenied):
+        services.mine_update(by=user, mine=mine, principal="x")
+
+
+def test_history_ignores_fields_that_are_not_rule_inputs():
+    mine = make_mine("220605")
+    assert services.mine_history_record(mine=mine, by=None, changes={"phone": ["", "1"]}) is None
+    row = services.mine_history_record(mine=mine, by=None, changes={"region": [1, mine.region_id]})
+    assert row.changes == {"region_id": [1, mine.region_id]}
+    with pytest.raises(ValidationError):
+        services.mine_history_record(
+            mine=mine,
+            by=None,
+            changes={"status": ["a", "b"]},
+            at=timezone.now() + dt.timedelta(days=2),
+        )
+    with pytest.raises(ValidationError) as exc:
+        services.mine_history_record(
+            mine=mine,
+            by=None,
+            changes={"status": ["a", "b"]},
+            at=timezone.now() - dt.timedelta(days=30),
+        )
+    assert "effective_at" in exc.value.message_dict
+
+
+# --- Enterprises ----------------------------------------------------------------------------
+
+
+def test_enterprise_create_checks_the_credit_code(admin):
+    good = make_credit_code("220605", 777)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    region = Region.objects.get(code="220605")
+    with pytest.raises(ValidationError) as exc:
+        services.enterprise_create(by=admin, name="甲矿业", credit_code=bad, region=region)
+    assert "18" in exc.value.message_dict["credit_code"][0]
+    assert not Enterprise.objects.filter(name="甲矿业").exists()
+    ent = services.enterprise_create(
+        by=admin, name="甲矿业", credit_code=good.lower(), region=region
+    )
+    assert ent.kind == "enterprise" and ent.credit_code == good
+    assert events(ent, AuditAction.CREATED).exists()
+    with pytest.raises(ValidationError) as exc:
+        services.enterprise_create(by=admin, name="乙矿业", credit_code=good, region=region)
+    assert "credit_code" in exc.value.message_dict
+
+
+def test_enterprise_parent_must_not_make_a_cycle(admin):
+    group = make_enterprise("220102")
+    sub = make_enterprise("220605", parent=group)
+    with pytest.raises(ValidationError) as exc:
+        services.enterprise_update(by=admin, enterprise=group, parent=sub)
+    assert "parent" in exc.value.message_dict
+    with pytest.raises(ValidationError):
+        services.enterprise_update(by=admin, enterprise=group, parent=group)
+
+
+def test_enterprise_update_version_conflict(admin):
+    ent = make_enterprise("220605")
+    services.enterprise_update(by=admin, enterprise=ent, version=1, phone="0439-2")
+    with pytest.raises(ConflictError):
+        services.enterprise_update(
+            by=admin, enterprise=Enterprise.objects.get(pk=ent.pk), version=1, phone="x"
+        )
+
+
+def test_an_enterprise_principal_edits_its_own_enterprise_only():
+    ent = make_enterprise("220605")
+    other = make_enterprise("220605")
+    principal = make_user(role=Role.ENTERPRISE_PRINCIPAL, organization=ent)
+    services.enterprise_update(by=principal, enterprise=ent, address="江源区某街")
+    with pytest.raises(PermissionDenied):
+        services.enterprise_update(by=principal, enterprise=other, address="x")
+
+
+# --- Watch duty -----------------------------------------------------------------------------
+
+
+def test_watch_duty_is_assigned_for_a_long_shutdown_and_replaces_the_running_one(
+    county_inspector,
+):
+    mine = make_mine("220605", status=MineStatus.LONG_SHUTDOWN)
+    today = timezone.localdate()
+    first = services.watch_duty_assign(
+        by=county_inspector,
+        mine=mine,
+        mode=WatchMode.ON_SITE,
+        holder_name="李四",
+        holder_phone="13900001111",
+        valid_from=today - dt.timedelta(days=30),
+    )
+    second = services.watch_duty_assign(
+        by=county_inspector,
+        mine=mine,
+        mode=WatchMode.CONTACT,
+        holder_name="王五",
+        holder_phone="13900002222",
+        valid_from=today,
+    )
+    first.refresh_from_db()
+    assert first.valid_until == today - dt.timedelta(days=1)
+    assert list(WatchDuty.objects.current(today)) == [second]
+    assert events(second, AuditAction.CREATED).exists()
+
+
+def test_watch_duty_is_refused_for_a_producing_mine(county_inspector):
+    mine = make_mine("220605")
+    with pytest.raises(ValidationError) as exc:
+        services.watch_duty_assign(
+            by=county_inspector, mine=mine, mode="on_site", holder_name="李四", holder_phone="1"
+        )
+    assert "mine" in exc.value.message_dict
+    assert not WatchDuty.objects.exists()
+
+
+def test_watch_duty_needs_a_holder(county_inspector):
+    mine = make_mine("220605", status=MineStatus.LONG_SHUTDOWN)
+    with pytest.raises(ValidationError) as exc:
+        services.watch_duty_assign(
+            by=county_inspector, mine=mine, mode="contact", holder_name="  ", holder_phone=""
+        )
+    assert {"holder_name", "holder_phone"} <= set(exc.value.message_dict)
+
+
+def test_watch_duty_in_another_county_is_refused(county_inspector):
+    mine = make_mine("220602", status=MineStatus.LONG_SHUTDOWN)
+    with pytest.raises(PermissionDenied):
+        services.watch_duty_assign(
+            by=county_inspector, mine=mine, mode="contact", holder_name="李四", holder_phone="1"
+        )
+    assert not WatchDuty.objects.exists()
+
+
+def test_an_enterprise_cannot_assign_watch_duty():
+    mine = make_mine("220605", status=MineStatus.LONG_SHUTDOWN)
+    principal = make_user(role=Role.ENTERPRISE_PRINCIPAL, organization=mine.enterprise)
+    with pytest.raises(PermissionDenied):
+        services.watch_duty_assign(
+            by=principal, mine=mine, mode="contact", holder_name="李四", holder_phone="1"
+        )
