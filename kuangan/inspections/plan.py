@@ -1,0 +1,194 @@
+"""The key-inspection plan and the coverage boards, read from the registry through the
+campaign rules (``campaigns.rules``): which mines are in scope, their priority and flood-season
+deadline, which team takes each, and how far the inspections have come."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kuangan.campaigns import rules
+
+from .choices import DONE_STATUSES, InspectionKind, InspectionStatus
+from .models import Inspection
+
+# Coverage states, mutually exclusive, in the order of the board.
+DONE, OVERDUE, NO_TEAM, PLANNED = "done", "overdue", "no_team", "planned"
+STATE_LABELS = {
+    NO_TEAM: _("No team"),
+    PLANNED: _("Planned"),
+    DONE: _("Done"),
+    OVERDUE: _("Overdue"),
+}
+STATE_BADGES = {
+    NO_TEAM: "bg-secondary-lt",
+    PLANNED: "bg-orange-lt",
+    DONE: "bg-green-lt",
+    OVERDUE: "bg-red-lt",
+}
+
+
+def facts_of(mine) -> rules.MineFacts:
+    return rules.facts(mine.rule_state())
+
+
+def phase_deadline(campaign) -> dt.date | None:
+    """The deadline of the campaign's key-inspection phase (重点检查阶段)."""
+    from kuangan.campaigns.choices import PhaseKind
+
+    phase = campaign.phases.filter(kind=PhaseKind.KEY_INSPECTION).first()
+    return phase.deadline if phase else campaign.ends_on
+
+
+@dataclass
+class PlanRow:
+    mine: object
+    reasons: tuple[str, ...]
+    priority: str
+    priority_reasons: tuple[str, ...]
+    flood_deadline: dt.date | None
+    deadline: dt.date | None
+    inspection: Inspection | None
+    state: str
+
+    @property
+    def team(self):
+        return self.inspection.team if self.inspection else None
+
+    @property
+    def state_label(self):
+        return STATE_LABELS[self.state]
+
+    @property
+    def state_badge(self):
+        return STATE_BADGES[self.state]
+
+    @property
+    def priority_label(self):
+        from kuangan.campaigns.choices import PriorityLevel
+
+        return PriorityLevel(self.priority).label
+
+
+def coverage_state(inspection: Inspection | None, deadline: dt.date | None, today: dt.date) -> str:
+    """One mine's state on the board: done (submitted or accepted), else overdue when the
+    deadline has passed, else without a team, else planned."""
+    if inspection is not None and inspection.status in DONE_STATUSES:
+        return DONE
+    if deadline is not None and today > deadline:
+        return OVERDUE
+    if inspection is None or inspection.team_id is None:
+        return NO_TEAM
+    return PLANNED
+
+
+def plan_rows(*, user, campaign, region=None, today: dt.date | None = None) -> list[PlanRow]:
+    """The in-scope mines (key-inspection scope under the campaign's thresholds) visible to
+    ``user``, in ``region``'s subtree, ordered: flood-season deadline first, then high priority,
+    then by code."""
+    from kuangan.registry.models import Mine
+
+    today = today or timezone.localdate()
+    t = campaign.thresholds()
+    default_deadline = phase_deadline(campaign)
+    mines = Mine.objects.visible_to(user).select_related("region", "enterprise")
+    if region is not None:
+        mines = mines.filter(region__path__startswith=region.path)
+    inspections = {
+        i.mine_id: i
+        for i in Inspection.objects.filter(campaign=campaign, kind=InspectionKind.ENFORCEMENT)
+        .exclude(status=InspectionStatus.REDO)
+        .select_related("team")
+        .order_by("created_at")
+    }
+    rows = []
+    for mine in mines:
+        f = facts_of(mine)
+        scope = rules.inspection_scope(f, t)
+        if not scope.in_scope:
+            continue
+        prio = rules.priority(f, t)
+        deadline = prio.inspect_before or default_deadline
+        inspection = inspections.get(mine.pk)
+        if inspection is not None and inspection.deadline:
+            deadline = min(deadline, inspection.deadline) if deadline else inspection.deadline
+        rows.append(
+            PlanRow(
+                mine=mine,
+                reasons=scope.reasons,
+                priority=prio.level,
+                priority_reasons=prio.reasons,
+                flood_deadline=prio.inspect_before,
+                deadline=deadline,
+                inspection=inspection,
+                state=coverage_state(inspection, deadline, today),
+            )
+        )
+    rows.sort(
+        key=lambda r: (
+            r.flood_deadline is None,
+            r.flood_deadline or dt.date.max,
+            r.priority != rules.HIGH,
+            r.mine.code,
+        )
+    )
+    return rows
+
+
+def coverage(rows: list[PlanRow]) -> dict:
+    """Counts of the board: in scope, and per state."""
+    counts = {"in_scope": len(rows), NO_TEAM: 0, PLANNED: 0, DONE: 0, OVERDUE: 0}
+    for row in rows:
+        counts[row.state] += 1
+    counts["flood"] = sum(1 for r in rows if r.flood_deadline is not None)
+    counts["flood_done"] = sum(1 for r in rows if r.flood_deadline is not None and r.state == DONE)
+    return counts
+
+
+# --- Group company full coverage (全覆盖) ----------------------------------------------------
+
+
+@dataclass
+class GroupRow:
+    mine: object
+    self_inspection: Inspection | None
+    group_check: Inspection | None
+
+    @property
+    def checked(self) -> bool:
+        return self.group_check is not None and self.group_check.status in DONE_STATUSES
+
+
+def group_coverage(*, user, campaign=None) -> list[GroupRow]:
+    """Every mine of the user's subsidiaries (not the group's own), with its latest
+    self-inspection and the group's check: a mine is covered when a group check of it was
+    submitted or accepted."""
+    from kuangan.registry.models import Mine
+
+    org = user.organization
+    if org is None:
+        return []
+    subsidiaries = [pk for pk in org.descendant_ids(include_self=False)]
+    mines = (
+        Mine.objects.visible_to(user)
+        .filter(enterprise_id__in=subsidiaries)
+        .select_related("enterprise", "region")
+        .order_by("enterprise__name", "code")
+    )
+    base = Inspection.objects.visible_to(user).exclude(status=InspectionStatus.REDO)
+    if campaign is not None:
+        base = base.filter(Q(campaign=campaign) | Q(campaign__isnull=True))
+    latest_self: dict[int, Inspection] = {}
+    latest_group: dict[int, Inspection] = {}
+    for i in base.filter(kind__in=[InspectionKind.SELF, InspectionKind.GROUP]).order_by(
+        "created_at"
+    ):
+        target = latest_self if i.kind == InspectionKind.SELF else latest_group
+        previous = target.get(i.mine_id)
+        if previous is None or previous.status not in DONE_STATUSES or i.status in DONE_STATUSES:
+            target[i.mine_id] = i
+    return [GroupRow(m, latest_self.get(m.pk), latest_group.get(m.pk)) for m in mines]

@@ -1,0 +1,155 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from kuangan.campaigns.tests.factories import make_campaign
+from kuangan.core.models import Region
+from kuangan.registry.tests.factories import make_mine
+
+from .. import plan, services
+from ..choices import InspectionKind
+from .factories import answer_all, make_setting, make_template
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    s = make_setting()
+    make_template("non_coal")
+    campaign = make_campaign("220000")  # key inspection by 2023-09-30, flood season 2023-06-01
+    e = s.enterprise
+    mines = {
+        "flood": make_mine(enterprise=e, name="水害煤矿", hydro_class="complex"),
+        "plain": make_mine(enterprise=e, name="普通煤矿", hydro_class="simple"),
+        "low_slope": make_mine(
+            enterprise=e, name="低边坡露天矿", kind="metal_open_pit", slope_height_m=Decimal(50)
+        ),
+        "shutdown": make_mine(enterprise=e, name="停产煤矿", status="long_shutdown"),
+        "concern": make_mine(
+            enterprise=e, name="不放心矿", kind="metal_underground", regulator_concern=True
+        ),
+        "unteamed": make_mine(enterprise=e, name="无组煤矿"),
+    }
+    return s, campaign, mines
+
+
+def test_plan_lists_the_in_scope_mines_flood_season_first_then_priority(world):
+    s, campaign, m = world
+    rows = plan.plan_rows(user=s.county, campaign=campaign, today=dt.date(2023, 5, 1))
+    names = [r.mine.name for r in rows]
+    assert "低边坡露天矿" not in names and "停产煤矿" not in names
+    assert names[0] == "水害煤矿" and rows[0].flood_deadline == dt.date(2023, 6, 1)
+    assert names[1] == "不放心矿" and rows[1].priority == "high"
+    assert rows[2].deadline == dt.date(2023, 9, 30) and rows[2].flood_deadline is None
+    # The test setting's own mine is in scope too (a producing coal mine).
+    assert len(rows) == 5
+
+
+def test_coverage_board_counts_no_team_planned_done_and_overdue(world):
+    s, campaign, m = world
+    team = services.team_create(
+        by=s.county,
+        campaign=campaign,
+        region=Region.objects.get(code="220605"),
+        name="江源区第一执法组",
+        level="county",
+        leader=s.county,
+    )
+    services.plan_assign(
+        by=s.county, campaign=campaign, team=team, mines=[m["plain"], m["concern"]]
+    )
+    concern = m["concern"].inspections.get(kind=InspectionKind.ENFORCEMENT)
+    assert concern.team == team and concern.deadline == dt.date(2023, 9, 30)
+    services.inspection_start(by=s.county, inspection=concern)
+    answer_all(concern, s.county)
+    services.inspection_finish(by=s.county, inspection=concern)
+    services.inspection_submit(by=s.county, inspection=concern)
+
+    rows = plan.plan_rows(user=s.county, campaign=campaign, today=dt.date(2023, 7, 1))
+    states = {r.mine.name: r.state for r in rows}
+    assert states["水害煤矿"] == plan.OVERDUE  # flood season began on 2023-06-01
+    assert states["普通煤矿"] == plan.PLANNED
+    assert states["不放心矿"] == plan.DONE
+    assert states["无组煤矿"] == plan.NO_TEAM
+    counts = plan.coverage(rows)
+    assert counts == {
+        "in_scope": 5,
+        "no_team": 2,
+        "planned": 1,
+        "done": 1,
+        "overdue": 1,
+        "flood": 1,
+        "flood_done": 0,
+    }
+    # After the phase deadline every mine not done is overdue.
+    late = plan.coverage(
+        plan.plan_rows(user=s.county, campaign=campaign, today=dt.date(2023, 10, 1))
+    )
+    assert (late["overdue"], late["done"], late["planned"], late["no_team"]) == (4, 1, 0, 0)
+
+
+def test_planning_refuses_mines_out_of_scope_and_outsiders(world):
+    s, campaign, m = world
+    team = services.team_create(
+        by=s.county,
+        campaign=campaign,
+        region=Region.objects.get(code="220605"),
+        name="组",
+        level="county",
+        leader=s.county,
+    )
+    with pytest.raises(ValidationError):
+        services.plan_assign(by=s.county, campaign=campaign, team=team, mines=[m["low_slope"]])
+    with pytest.raises(PermissionDenied):
+        services.plan_assign(by=s.outsider, campaign=campaign, team=team, mines=[m["plain"]])
+    with pytest.raises(PermissionDenied):
+        services.team_create(
+            by=s.outsider,
+            campaign=campaign,
+            region=Region.objects.get(code="220605"),
+            name="越权组",
+            level="county",
+            leader=s.outsider,
+        )
+    with pytest.raises(PermissionDenied):
+        services.plan_assign(by=s.principal, campaign=campaign, team=team, mines=[m["plain"]])
+
+
+def test_group_coverage_shows_subsidiary_mines_not_yet_checked(world):
+    s, campaign, m = world
+    rows = plan.group_coverage(user=s.group_inspector)
+    assert len(rows) == 7 and not any(r.checked for r in rows)
+    check = services.inspection_create(by=s.group_inspector, mine=s.mine, kind=InspectionKind.GROUP)
+    services.inspection_start(by=s.group_inspector, inspection=check)
+    answer_all(check, s.group_inspector)
+    services.inspection_finish(by=s.group_inspector, inspection=check)
+    services.inspection_submit(by=s.group_inspector, inspection=check)
+    rows = plan.group_coverage(user=s.group_inspector)
+    assert [r.mine for r in rows if r.checked] == [s.mine]
+
+
+def test_plan_page_and_assignment_through_http(world, client):
+    s, campaign, m = world
+    team = services.team_create(
+        by=s.county,
+        campaign=campaign,
+        region=Region.objects.get(code="220605"),
+        name="页面组",
+        level="county",
+        leader=s.county,
+    )
+    client.force_login(s.county)
+    page = client.get(reverse("inspections:plan") + f"?campaign={campaign.pk}")
+    assert page.status_code == 200 and "水害煤矿" in page.content.decode()
+    response = client.post(
+        reverse("inspections:plan_assign", args=[campaign.pk]),
+        {"team": team.pk, "mines": [m["flood"].pk]},
+    )
+    assert response.status_code == 302
+    assert m["flood"].inspections.get().team == team
+    client.force_login(s.principal)
+    assert client.get(reverse("inspections:plan")).status_code == 403

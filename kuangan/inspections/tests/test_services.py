@@ -1,0 +1,542 @@
+import datetime as dt
+import sys
+import types
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from kuangan.core.models import AuditEvent, Notification
+from kuangan.core.tests.factories import PASSWORD, png_bytes
+
+from .. import services
+from ..choices import HazardLevel, InspectionKind, InspectionStatus, Outcome, RedoReason
+from ..models import TRANSITIONS, Inspection, ItemResult, ReadOnlyError, SelfInspectionReport
+from .factories import answer_all, make_setting, signed_self_inspection
+
+pytestmark = pytest.mark.django_db
+S = InspectionStatus
+
+
+@pytest.fixture
+def s():
+    return make_setting()
+
+
+def _self(s):
+    return services.inspection_create(by=s.principal, mine=s.mine, kind=InspectionKind.SELF)
+
+
+# --- Creation: who plans which kind -------------------------------------------------------
+
+
+def test_principal_plans_a_self_inspection_with_the_applicable_items_of_the_pinned_checklist(s):
+    inspection = _self(s)
+    assert inspection.status == S.PLANNED
+    assert inspection.template == s.template
+    assert inspection.results.count() == 6
+    assert set(inspection.results.values_list("outcome", flat=True)) == {Outcome.UNCHECKED}
+    assert AuditEvent.objects.filter(action="object.created", object_id=str(inspection.pk)).exists()
+
+
+@pytest.mark.parametrize("who", ["officer", "county", "group_inspector"])
+def test_only_the_principal_plans_a_self_inspection(s, who):
+    with pytest.raises(PermissionDenied):
+        services.inspection_create(by=getattr(s, who), mine=s.mine, kind=InspectionKind.SELF)
+    assert not Inspection.objects.exists()
+
+
+def test_another_enterprise_cannot_plan_for_this_mine(s):
+    with pytest.raises(PermissionDenied):
+        services.inspection_create(by=s.other_principal, mine=s.mine, kind=InspectionKind.SELF)
+
+
+def test_group_inspector_plans_a_group_check_of_a_subsidiary_mine(s):
+    inspection = services.inspection_create(
+        by=s.group_inspector, mine=s.mine, kind=InspectionKind.GROUP
+    )
+    assert inspection.members.get().user == s.group_inspector
+
+
+@pytest.mark.parametrize(
+    "kind", [InspectionKind.ENFORCEMENT, InspectionKind.SUPERVISION, InspectionKind.LOOKBACK]
+)
+def test_regulator_kinds_are_planned_by_regulators_of_the_mine_only(s, kind):
+    assert services.inspection_create(by=s.county, mine=s.mine, kind=kind).kind == kind
+    with pytest.raises(PermissionDenied):
+        services.inspection_create(by=s.principal, mine=s.mine, kind=kind)
+    with pytest.raises(PermissionDenied):
+        services.inspection_create(by=s.outsider, mine=s.mine, kind=kind)
+
+
+def test_a_draft_checklist_cannot_be_pinned(s):
+    from kuangan.checklists.models import ChecklistTemplate
+
+    draft = ChecklistTemplate.objects.create(code="draft-x", family="coal_underground", name="草稿")
+    with pytest.raises(ValidationError):
+        services.inspection_create(
+            by=s.principal, mine=s.mine, kind=InspectionKind.SELF, template=draft
+        )
+
+
+# --- Answers ---------------------------------------------------------------------------------
+
+
+def test_answers_need_a_started_inspection(s):
+    inspection = _self(s)
+    result = inspection.results.first()
+    with pytest.raises(ValidationError):
+        services.item_result_record(by=s.officer, result=result, outcome=Outcome.COMPLIANT)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    inspection.refresh_from_db()
+    assert inspection.status == S.IN_PROGRESS and inspection.started_at is not None
+    result = services.item_result_record(by=s.officer, result=result, outcome=Outcome.COMPLIANT)
+    assert result.recorded_by == s.officer and result.recorded_at is not None
+    assert inspection.progress() == (1, 6)
+
+
+def test_not_applicable_needs_a_reason_and_changes_nothing_without_one(s):
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    result = inspection.results.first()
+    with pytest.raises(ValidationError) as exc:
+        services.item_result_record(by=s.officer, result=result, outcome=Outcome.NOT_APPLICABLE)
+    assert "reason" in exc.value.message_dict
+    result.refresh_from_db()
+    assert result.outcome == Outcome.UNCHECKED
+
+
+def test_noncompliant_item_linked_to_a_criterion_is_prefilled_as_major(s):
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    linked, plain = inspection.results.order_by("order")[:2]
+    linked = services.item_result_record(by=s.officer, result=linked, outcome=Outcome.NONCOMPLIANT)
+    assert linked.hazard_level == HazardLevel.MAJOR
+    assert linked.criterion in linked.item.criteria.all()
+    plain = services.item_result_record(by=s.officer, result=plain, outcome=Outcome.NONCOMPLIANT)
+    assert plain.hazard_level == HazardLevel.GENERAL and plain.criterion is None
+    # The inspector changes the level.
+    linked = services.item_result_record(
+        by=s.officer, result=linked, outcome=Outcome.NONCOMPLIANT, hazard_level="general"
+    )
+    assert linked.hazard_level == HazardLevel.GENERAL and linked.criterion is None
+
+
+def test_bulk_answers_are_all_or_nothing(s):
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    with pytest.raises(ValidationError) as exc:
+        services.items_record_bulk(
+            by=s.officer,
+            inspection=inspection,
+            answers=[
+                {"item": "1.1", "outcome": "compliant"},
+                {"item": "9.9", "outcome": "compliant"},
+                {"item": "1.2", "outcome": "maybe"},
+            ],
+        )
+    assert any("9.9" in " ".join(v) for v in exc.value.message_dict.values())
+    assert "row 3 (1.2)" in exc.value.message_dict
+    assert inspection.progress() == (0, 6)
+
+
+def test_an_enterprise_user_cannot_answer_an_enforcement_inspection(s):
+    inspection = services.inspection_create(
+        by=s.county, mine=s.mine, kind=InspectionKind.ENFORCEMENT
+    )
+    services.inspection_start(by=s.county, inspection=inspection)
+    with pytest.raises(PermissionDenied):
+        services.item_result_record(
+            by=s.principal, result=inspection.results.first(), outcome=Outcome.COMPLIANT
+        )
+
+
+def test_photo_is_attached_to_an_item_with_its_time_and_gps(s):
+    from PIL import Image
+
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    result = inspection.results.first()
+    image = Image.new("RGB", (4, 3))
+    exif = Image.Exif()
+    exif[0x0132] = "2023:04:12 10:30:00"
+    gps = {1: "N", 2: (42.0, 0.0, 0.0), 3: "E", 4: (126.0, 30.0, 0.0)}
+    exif[0x8825] = gps
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    attachment = services.result_attach(
+        by=s.officer,
+        result=result,
+        uploaded_file=SimpleUploadedFile("现场.jpg", buffer.getvalue()),
+    )
+    assert attachment.taken_at is not None
+    assert timezone.localtime(attachment.taken_at).date() == dt.date(2023, 4, 12)
+    assert attachment.gps_latitude is not None and float(attachment.gps_longitude) == 126.5
+
+
+# --- Finishing, report, signature -----------------------------------------------------------
+
+
+def test_finishing_requires_every_applicable_item_answered(s):
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    services.items_record_bulk(
+        by=s.officer, inspection=inspection, answers=[{"item": "1.1", "outcome": "compliant"}]
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.inspection_finish(by=s.officer, inspection=inspection)
+    assert "5" in exc.value.messages[0] and "1.2" in exc.value.messages[0]
+    inspection.refresh_from_db()
+    assert inspection.status == S.IN_PROGRESS
+
+
+def test_finishing_drafts_the_report_with_figures_and_the_commitment_letter(s):
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    answer_all(inspection, s.officer, noncompliant=2)
+    services.inspection_finish(by=s.officer, inspection=inspection)
+    inspection.refresh_from_db()
+    assert inspection.status == S.FINISHED and inspection.finished_at is not None
+    f = services.figures(inspection)
+    assert (f["items"], f["compliant"], f["noncompliant"], f["not_applicable"]) == (6, 3, 2, 1)
+    assert f["major"] == 1 and f["general"] == 1
+    report = inspection.self_report
+    assert s.enterprise.name in report.commitment
+    assert s.mine.name in report.commitment
+    assert timezone.localdate().isoformat() in report.commitment
+    assert "6" in report.summary
+
+
+def test_only_the_principal_signs_and_only_with_the_right_password(s):
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    answer_all(inspection, s.officer)
+    services.inspection_finish(by=s.officer, inspection=inspection)
+    with pytest.raises(PermissionDenied):
+        services.self_report_sign(by=s.officer, inspection=inspection, password=PASSWORD)
+    with pytest.raises(ValidationError):
+        services.self_report_sign(by=s.principal, inspection=inspection, password="wrong")
+    assert not SelfInspectionReport.objects.get(inspection=inspection).is_signed
+    report = services.self_report_sign(by=s.principal, inspection=inspection, password=PASSWORD)
+    assert report.signed_by == s.principal and len(report.content_hash) == 64
+    assert services.self_report_verify(report).valid
+
+
+def test_signature_verification_detects_a_changed_answer_or_text(s):
+    inspection = signed_self_inspection(s)
+    report = inspection.self_report
+    assert services.self_report_verify(report).valid
+    ItemResult.objects.filter(inspection=inspection, item__code="2.3").update(note="后来改的")
+    assert not services.self_report_verify(report).valid
+    ItemResult.objects.filter(inspection=inspection, item__code="2.3").update(note="")
+    assert services.self_report_verify(report).valid
+    SelfInspectionReport.objects.filter(pk=report.pk).update(summary="篡改后的摘要")
+    report.refresh_from_db()
+    verification = services.self_report_verify(report)
+    assert verification.signed and not verification.valid
+    assert verification.stored_hash != verification.current_hash
+
+
+def test_a_signed_report_cannot_change_or_reopen(s):
+    inspection = signed_self_inspection(s)
+    with pytest.raises(ValidationError):
+        services.self_report_update(by=s.principal, report=inspection.self_report, summary="x")
+    with pytest.raises(ValidationError):
+        services.inspection_reopen(by=s.officer, inspection=inspection)
+
+
+def test_submission_needs_the_signature(s):
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    answer_all(inspection, s.officer)
+    services.inspection_finish(by=s.officer, inspection=inspection)
+    with pytest.raises(ValidationError):
+        services.inspection_submit(by=s.principal, inspection=inspection)
+
+
+def test_a_tampered_report_cannot_be_submitted(s):
+    inspection = signed_self_inspection(s)
+    SelfInspectionReport.objects.filter(inspection=inspection).update(rectification="改")
+    with pytest.raises(ValidationError):
+        services.inspection_submit(by=s.principal, inspection=inspection)
+
+
+def test_principal_submits_to_the_county_bureau_and_the_enforcement_office(
+    s, django_capture_on_commit_callbacks
+):
+    inspection = signed_self_inspection(s)
+    with pytest.raises(PermissionDenied):
+        services.inspection_submit(by=s.officer, inspection=inspection)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inspection_submit(by=s.principal, inspection=inspection)
+    inspection.refresh_from_db()
+    assert inspection.status == S.SUBMITTED and inspection.submitted_by == s.principal
+    notified = set(Notification.objects.values_list("recipient_id", flat=True))
+    assert {s.county.pk, s.office.pk} <= notified
+    assert s.outsider.pk not in notified
+    # Both see it in their inbox; the outsider does not.
+    for reviewer in (s.county, s.office):
+        assert Inspection.objects.visible_to(reviewer).filter(status=S.SUBMITTED).count() == 1
+    assert not Inspection.objects.visible_to(s.outsider).exists()
+
+
+# --- Immutability after submission ----------------------------------------------------------
+
+
+def test_a_submitted_inspection_is_read_only(s):
+    inspection = signed_self_inspection(s)
+    services.inspection_submit(by=s.principal, inspection=inspection)
+    result = inspection.results.first()
+    with pytest.raises(ReadOnlyError):
+        services.item_result_record(by=s.officer, result=result, outcome=Outcome.COMPLIANT)
+    with pytest.raises(ReadOnlyError):
+        services.items_record_bulk(
+            by=s.officer, inspection=inspection, answers=[{"item": "1.1", "outcome": "compliant"}]
+        )
+    with pytest.raises(ReadOnlyError):
+        services.self_report_update(by=s.principal, report=inspection.self_report, summary="x")
+    with pytest.raises(ReadOnlyError):
+        services.inspection_finish(by=s.officer, inspection=inspection)
+    with pytest.raises(ReadOnlyError):
+        services.result_attach(
+            by=s.officer, result=result, uploaded_file=SimpleUploadedFile("a.png", png_bytes())
+        )
+    result.note = "直接改"
+    with pytest.raises(ReadOnlyError):
+        result.save()
+    assert services.self_report_verify(inspection.self_report).valid
+
+
+# --- Review: accept, return, redo -------------------------------------------------------------
+
+
+@pytest.fixture
+def submitted(s):
+    inspection = signed_self_inspection(s)
+    return services.inspection_submit(by=s.principal, inspection=inspection)
+
+
+@pytest.mark.parametrize("reviewer", ["county", "office", "city_leader"])
+def test_regulators_governing_the_mine_accept(s, submitted, reviewer):
+    services.inspection_accept(by=getattr(s, reviewer), inspection=submitted, reason="合格")
+    submitted.refresh_from_db()
+    assert submitted.status == S.ACCEPTED and submitted.reviewed_by == getattr(s, reviewer)
+
+
+@pytest.mark.parametrize("who", ["principal", "officer", "group_inspector", "outsider"])
+def test_others_cannot_review(s, submitted, who):
+    for action in (services.inspection_accept, services.inspection_return):
+        with pytest.raises(PermissionDenied):
+            action(by=getattr(s, who), inspection=submitted, reason="x")
+    submitted.refresh_from_db()
+    assert submitted.status == S.SUBMITTED
+
+
+def test_return_needs_a_reason_and_reopens_for_correction(s, submitted):
+    with pytest.raises(ValidationError):
+        services.inspection_return(by=s.county, inspection=submitted, reason=" ")
+    services.inspection_return(by=s.county, inspection=submitted, reason="第2方面不实")
+    submitted.refresh_from_db()
+    assert submitted.status == S.RETURNED and submitted.review_reason == "第2方面不实"
+    assert not submitted.self_report.is_signed
+    services.inspection_start(by=s.officer, inspection=submitted)
+    services.item_result_record(
+        by=s.officer, result=submitted.results.first(), outcome=Outcome.COMPLIANT
+    )
+    services.inspection_finish(by=s.officer, inspection=submitted)
+    services.self_report_sign(by=s.principal, inspection=submitted, password=PASSWORD)
+    services.inspection_submit(by=s.principal, inspection=submitted)
+    submitted.refresh_from_db()
+    assert submitted.status == S.SUBMITTED
+
+
+def test_redo_supersedes_the_inspection_with_a_new_one_linked_to_it(s, submitted):
+    with pytest.raises(ValidationError):
+        services.inspection_redo(by=s.office, inspection=submitted, reason="", reasons=[])
+    with pytest.raises(ValidationError):
+        services.inspection_redo(by=s.office, inspection=submitted, reason="x", reasons=["bogus"])
+    new = services.inspection_redo(
+        by=s.office,
+        inspection=submitted,
+        reason="重大隐患未查出",
+        reasons=[RedoReason.MAJOR_HAZARD_MISSED, RedoReason.PERFUNCTORY],
+    )
+    submitted.refresh_from_db()
+    assert submitted.status == S.REDO
+    assert submitted.redo_reasons == ["major_hazard_missed", "perfunctory"]
+    assert new.supersedes == submitted and submitted.superseded_by == new
+    assert new.status == S.PLANNED and new.results.count() == 6
+    assert new.kind == InspectionKind.SELF and new.mine == s.mine
+
+
+def test_an_accepted_inspection_can_still_be_ordered_redone_but_not_returned(s, submitted):
+    services.inspection_accept(by=s.county, inspection=submitted)
+    with pytest.raises(ValidationError):
+        services.inspection_return(by=s.county, inspection=submitted, reason="x")
+    services.inspection_redo(by=s.county, inspection=submitted, reason="走过场")
+
+
+def test_transitions_are_declared_and_refused_from_other_statuses(s):
+    assert set(TRANSITIONS) == {
+        "start",
+        "finish",
+        "reopen",
+        "sign",
+        "submit",
+        "accept",
+        "return",
+        "redo",
+    }
+    inspection = _self(s)
+    with pytest.raises(ValidationError):
+        services.inspection_finish(by=s.officer, inspection=inspection)
+    with pytest.raises(ValidationError):
+        services.inspection_submit(by=s.principal, inspection=inspection)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    with pytest.raises(ValidationError):
+        services.inspection_start(by=s.officer, inspection=inspection)
+    with pytest.raises(ValidationError):
+        services.inspection_accept(by=s.county, inspection=inspection)
+
+
+def test_reopen_before_signing(s):
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    answer_all(inspection, s.officer)
+    services.inspection_finish(by=s.officer, inspection=inspection)
+    services.inspection_reopen(by=s.officer, inspection=inspection)
+    inspection.refresh_from_db()
+    assert inspection.status == S.IN_PROGRESS
+
+
+def test_every_transition_is_audited(s, submitted):
+    services.inspection_accept(by=s.county, inspection=submitted)
+    transitions = [
+        e.changes.get("transition")
+        for e in AuditEvent.objects.filter(
+            object_id=str(submitted.pk), action="object.status_changed"
+        ).order_by("pk")
+    ]
+    assert transitions == ["start", "finish", "sign", "submit", "accept"]
+
+
+# --- Experts ------------------------------------------------------------------------------------
+
+
+def test_an_invited_expert_sees_and_answers_only_that_inspection_until_submission(s):
+    enforcement = services.inspection_create(
+        by=s.county, mine=s.mine, kind=InspectionKind.ENFORCEMENT
+    )
+    other = services.inspection_create(by=s.county, mine=s.mine, kind=InspectionKind.ENFORCEMENT)
+    member, username, password = services.inspection_invite_expert(
+        by=s.county, inspection=enforcement, name="李专家", organization_name="吉林大学"
+    )
+    expert = member.user
+    assert expert.check_password(password) and expert.organization is None
+    assert list(Inspection.objects.visible_to(expert)) == [enforcement]
+    assert other not in Inspection.objects.visible_to(expert)
+    services.inspection_start(by=expert, inspection=enforcement)
+    answer_all(enforcement, expert)
+    services.inspection_finish(by=expert, inspection=enforcement)
+    with pytest.raises(PermissionDenied):
+        services.inspection_submit(by=expert, inspection=enforcement)
+    with pytest.raises(PermissionDenied):
+        services.inspection_invite_expert(by=expert, inspection=enforcement, name="再邀")
+    services.inspection_submit(by=s.county, inspection=enforcement)
+    expert.refresh_from_db()
+    assert not expert.is_active
+    assert not Inspection.objects.visible_to(expert).exists()
+
+
+# --- Enforcement report -------------------------------------------------------------------
+
+
+def test_enforcement_report_disposals_and_sending_to_the_local_government(s):
+    inspection = services.inspection_create(
+        by=s.county, mine=s.mine, kind=InspectionKind.ENFORCEMENT
+    )
+    services.inspection_start(by=s.county, inspection=inspection)
+    answer_all(inspection, s.county, noncompliant=2)
+    services.inspection_finish(by=s.county, inspection=inspection)
+    problems = list(inspection.results.filter(outcome=Outcome.NONCOMPLIANT))
+    with pytest.raises(ValidationError):
+        services.inspection_report_update(
+            by=s.county, inspection=inspection, disposals={problems[0].pk: "bogus"}
+        )
+    report = services.inspection_report_update(
+        by=s.county,
+        inspection=inspection,
+        recommendations="加强水害防治",
+        disposals={problems[0].pk: ("suspend", "停产整顿"), problems[1].pk: ("rectify", "")},
+    )
+    assert report.recommendations == "加强水害防治"
+    with pytest.raises(ValidationError):
+        services.inspection_report_send(
+            by=s.county, inspection=inspection, sent_on=timezone.localdate(), sent_to="江源区政府"
+        )
+    services.inspection_submit(by=s.county, inspection=inspection)
+    with pytest.raises(ReadOnlyError):
+        services.inspection_report_update(by=s.county, inspection=inspection, conclusion="x")
+    with pytest.raises(ValidationError):
+        services.inspection_report_send(
+            by=s.county, inspection=inspection, sent_on=timezone.localdate(), sent_to=""
+        )
+    report = services.inspection_report_send(
+        by=s.county, inspection=inspection, sent_on=timezone.localdate(), sent_to="江源区人民政府"
+    )
+    assert report.sent_to == "江源区人民政府" and report.sent_by == s.county
+
+
+# --- Hand-off to the hazard ledger ------------------------------------------------------------
+
+
+def test_findings_stay_on_the_items_without_the_hazards_service(s, monkeypatch):
+    monkeypatch.setitem(sys.modules, "kuangan.hazards.services", types.ModuleType("empty"))
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    answer_all(inspection, s.officer)
+    services.inspection_finish(by=s.officer, inspection=inspection)
+    result = inspection.results.get(outcome=Outcome.NONCOMPLIANT)
+    assert result.hazard_ref is None and result.hazard_level == HazardLevel.MAJOR
+
+
+def test_findings_are_handed_to_the_hazards_service_once(s, monkeypatch):
+    calls = []
+
+    def fake(**kwargs):
+        calls.append(kwargs)
+        return types.SimpleNamespace(pk=100 + len(calls))
+
+    module = types.ModuleType("fake_hazards")
+    module.hazard_create_from_finding = fake
+    monkeypatch.setitem(sys.modules, "kuangan.hazards.services", module)
+    import kuangan.hazards as pkg
+
+    monkeypatch.setattr(pkg, "services", module, raising=False)
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    answer_all(inspection, s.officer, noncompliant=2)
+    services.inspection_finish(by=s.officer, inspection=inspection)
+    assert len(calls) == 2
+    assert {c["level"] for c in calls} == {"major", "general"}
+    assert calls[0]["inspection"] == inspection and "检查内容" in calls[0]["description"]
+    assert sorted(
+        inspection.results.exclude(hazard_ref=None).values_list("hazard_ref", flat=True)
+    ) == [101, 102]
+    assert services.inspection_findings_to_hazards(by=s.officer, inspection=inspection) == 0
+
+
+def test_finishing_opens_hazard_drafts_in_the_hazard_ledger(s, real_hazards):
+    from kuangan.hazards.models import Hazard
+
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    answer_all(inspection, s.officer, noncompliant=2)
+    services.inspection_finish(by=s.officer, inspection=inspection)
+    hazards = Hazard.objects.filter(inspection=inspection)
+    assert hazards.count() == 2
+    assert {h.level for h in hazards} == {"major", "general"}
+    assert all(h.mine == s.mine for h in hazards)
