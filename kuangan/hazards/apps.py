@@ -1,0 +1,55 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HazardsConfig(AppConfig):
+    name = "kuangan.hazards"
+    label = "hazards"
+    verbose_name = _("Hazards")
+
+    def ready(self) -> None:
+        from kuangan.core import navigation
+
+        for item in (
+            navigation.MenuItem(
+                "work",
+                _("Hazard ledger"),
+                "hazards:hazard_list",
+                perm="hazards.view_hazard",
+                icon="alert-triangle",
+                order=30,
+            ),
+            navigation.MenuItem(
+                "work",
+                _("Listed supervision"),
+                "hazards:listed_list",
+                perm="hazards.view_hazard",
+                icon="flag",
+                order=31,
+            ),
+            navigation.MenuItem(
+                "work",
+                _("Enforcement orders"),
+                "hazards:order_list",
+                perm="hazards.view_order",
+                icon="gavel",
+                order=32,
+            ),
+            navigation.MenuItem(
+                "work",
+                _("Monthly major-hazard checks"),
+                "hazards:monthly_list",
+                perm="hazards.view_monthlymajorhazardcheck",
+                icon="calendar-check",
+                order=33,
+            ),
+            navigation.MenuItem(
+                "work",
+                _("Risk list"),
+                "hazards:risk_list",
+                perm="hazards.view_riskitem",
+                icon="shield-half",
+                order=34,
+            ),
+        ):
+            navigation.register(item)

@@ -1,0 +1,827 @@
+"""The hazard ledger (事故隐患台账): hazards with their rectification (五落实), acceptance and
+closure (销号), deadline extensions, evidence, and listed supervision (挂牌督办).
+
+State changes go through ``services``; the model keeps the invariants of one row, the allowed
+transitions (``TRANSITIONS``) and the derived facts (``is_overdue``, ``penalty_guidance``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Self
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from kuangan.core.models import TimeStampedModel, VersionedModel
+from kuangan.core.scope import ScopedQuerySet
+
+from . import rules
+from .choices import (
+    SELF_SOURCES,
+    ControlLevel,
+    EvidenceStage,
+    ExtensionStatus,
+    HazardLevel,
+    HazardSource,
+    HazardStatus,
+    OrderKind,
+    OrderStatus,
+    PenaltyGuidance,
+    RiskHazardType,
+    RiskLevel,
+)
+
+# Allowed transitions of the hazard workflow (from → to).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    HazardStatus.REPORTED: frozenset({HazardStatus.RECTIFYING}),
+    HazardStatus.RECTIFYING: frozenset({HazardStatus.PENDING_ACCEPTANCE}),
+    HazardStatus.PENDING_ACCEPTANCE: frozenset({HazardStatus.CLOSED, HazardStatus.REOPENED}),
+    HazardStatus.REOPENED: frozenset({HazardStatus.RECTIFYING}),
+    HazardStatus.CLOSED: frozenset(),
+}
+
+# The 五落实 fields: all five for a major hazard, three for a general one.
+FIVE_FIELDS = ("responsible_person", "measures", "funds", "deadline", "contingency_plan")
+GENERAL_REQUIRED = ("responsible_person", "measures", "deadline")
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+class HazardQuerySet(ScopedQuerySet):
+    scope_region = "mine__region"
+    scope_enterprise = "mine__enterprise"
+
+    def with_related(self) -> Self:
+        return self.select_related(
+            "mine",
+            "mine__region",
+            "mine__enterprise",
+            "criterion",
+            "criterion__standard",
+            "self_reported_hazard",
+            "listing_body",
+        )
+
+    def open(self) -> Self:
+        return self.exclude(status=HazardStatus.CLOSED)
+
+    def overdue(self, on: dt.date | None = None) -> Self:
+        """Deadline passed and not closed (computed, never stored)."""
+        return self.filter(overdue_q(on or today()))
+
+    def not_overdue(self, on: dt.date | None = None) -> Self:
+        return self.exclude(overdue_q(on or today()))
+
+    def listed(self) -> Self:
+        """Under listed supervision now (listed and not yet delisted)."""
+        return self.filter(listing_no__gt="", delisted_on__isnull=True)
+
+    def with_penalty_guidance(self, guidance: str, on: dt.date | None = None) -> Self:
+        """Hazards whose penalty guidance (``rules.penalty_guidance``) is ``guidance``."""
+        return self.filter(penalty_q(guidance, on or today()))
+
+
+def overdue_q(on: dt.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}deadline__lt": on}) & ~Q(**{f"{prefix}status": HazardStatus.CLOSED})
+
+
+def penalty_q(guidance: str, on: dt.date) -> Q:
+    """The database form of ``rules.penalty_guidance`` (tested against it on every branch)."""
+    own = Q(source__in=list(SELF_SOURCES)) & ~overdue_q(on)
+    linked = (
+        Q(source__in=[HazardSource.ENFORCEMENT, HazardSource.SUPERVISION])
+        & Q(self_reported_hazard__source__in=list(SELF_SOURCES))
+        & ~overdue_q(on, "self_reported_hazard__")
+    )
+    lenient = own | linked
+    heavy = (
+        Q(level=HazardLevel.MAJOR)
+        & Q(source__in=list(rules.HEAVY_SOURCES))
+        & Q(self_reported_hazard__isnull=True)
+    )
+    if guidance == PenaltyGuidance.LENIENT:
+        return lenient
+    if guidance == PenaltyGuidance.HEAVY:
+        return heavy & ~lenient
+    return ~lenient & ~heavy
+
+
+class Hazard(VersionedModel, TimeStampedModel):
+    """An accident hazard (事故隐患) of a mine, general or major."""
+
+    mine = models.ForeignKey(
+        "registry.Mine", verbose_name=_("mine"), on_delete=models.PROTECT, related_name="hazards"
+    )
+    code = models.CharField(_("hazard number"), max_length=32, unique=True, editable=False)
+    description = models.TextField(_("hazard description"))
+    location = models.CharField(_("location in the mine"), max_length=200, blank=True)
+    level = models.CharField(_("level"), max_length=10, choices=HazardLevel.choices)
+    criterion = models.ForeignKey(
+        "checklists.MajorHazardCriterion",
+        verbose_name=_("major-hazard criterion"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards",
+    )
+    checklist_item = models.ForeignKey(
+        "checklists.ChecklistItem",
+        verbose_name=_("checklist item"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards",
+    )
+    source = models.CharField(_("source"), max_length=12, choices=HazardSource.choices)
+    inspection = models.ForeignKey(
+        "inspections.Inspection",
+        verbose_name=_("inspection"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards",
+    )
+    item_result = models.OneToOneField(
+        "inspections.ItemResult",
+        verbose_name=_("inspection finding"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazard",
+    )
+    found_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("found by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    found_by_name = models.CharField(_("found by (name)"), max_length=64, blank=True)
+    found_on = models.DateField(_("found on"))
+    imminent_danger = models.BooleanField(
+        _("imminent danger"),
+        default=False,
+        help_text=_("Danger that threatens the people working there (险情)."),
+    )
+    reckless_operation = models.BooleanField(
+        _("reckless operation"),
+        default=False,
+        help_text=_("The inspector found people working recklessly (冒险作业)."),
+    )
+    # 五落实
+    responsible_person = models.CharField(_("responsible person"), max_length=64, blank=True)
+    measures = models.TextField(_("rectification measures"), blank=True)
+    funds = models.DecimalField(
+        _("funds (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    contingency_plan = models.TextField(_("contingency plan"), blank=True)
+    # Workflow
+    status = models.CharField(
+        _("status"), max_length=20, choices=HazardStatus.choices, default=HazardStatus.REPORTED
+    )
+    rectification_note = models.TextField(_("rectification done"), blank=True)
+    rectified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rectified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rectified_at = models.DateTimeField(_("rectification reported at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    acceptance_note = models.TextField(_("acceptance opinion"), blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("failed acceptances"), default=0)
+    # Penalty guidance (notice 七(四))
+    self_reported_hazard = models.ForeignKey(
+        "self",
+        verbose_name=_("the enterprise's own record"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enforcement_links",
+        help_text=_("The enterprise's earlier record of the same problem (self or group)."),
+    )
+    accountable_persons = models.TextField(
+        _("persons held to account"),
+        blank=True,
+        help_text=_("The enterprise people responsible (由事见人追责)."),
+    )
+    # Listed supervision (挂牌督办)
+    listing_no = models.CharField(_("listing number"), max_length=64, blank=True)
+    listing_body = models.ForeignKey(
+        "core.Organization",
+        verbose_name=_("listed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="listed_hazards",
+    )
+    listed_on = models.DateField(_("listed on"), null=True, blank=True)
+    listing_due = models.DateField(_("required completion"), null=True, blank=True)
+    delisted_on = models.DateField(_("delisted on"), null=True, blank=True)
+    delisted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("delisted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reported_upward_at = models.DateTimeField(_("reported upward at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = HazardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hazard")
+        verbose_name_plural = _("hazards")
+        ordering = ["-found_on", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["mine", "found_on"]),
+            models.Index(fields=["level", "status"]),
+        ]
+        permissions = [
+            ("rectify_hazard", _("Can fill in and rectify hazards")),
+            ("accept_general_hazard", _("Can accept (close) general hazards")),
+            ("accept_major_hazard", _("Can accept (close) major hazards")),
+            ("list_hazard", _("Can list and delist hazards for supervision")),
+            ("decide_extension", _("Can decide on deadline extensions")),
+            ("link_hazard", _("Can link a hazard to the enterprise's own record")),
+            ("export_hazard", _("Can export the hazard ledger")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(level="major") | Q(criterion__isnull=False),
+                name="hazard_major_has_criterion",
+            ),
+            models.CheckConstraint(
+                condition=Q(funds__isnull=True) | Q(funds__gte=0),
+                name="hazard_funds_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False),
+                name="hazard_closed_has_closed_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__isnull=True) | Q(deadline__gte=models.F("found_on")),
+                name="hazard_deadline_after_found",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("hazards:hazard_detail", args=[self.pk])
+
+    def audit_region(self):
+        return self.mine.region
+
+    # --- derived facts -------------------------------------------------------------------
+
+    @property
+    def is_major(self) -> bool:
+        return self.level == HazardLevel.MAJOR
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == HazardStatus.CLOSED
+
+    def overdue_on(self, on: dt.date) -> bool:
+        return rules.is_overdue(deadline=self.deadline, closed=self.is_closed, on=on)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_on(today())
+
+    @property
+    def is_listed(self) -> bool:
+        return bool(self.listing_no) and self.delisted_on is None
+
+    def facts(self, on: dt.date | None = None, *, follow_link: bool = True) -> rules.HazardFacts:
+        """The plain facts the penalty rule reads (the linked record's own link is not
+        followed: only its source and whether it is overdue matter)."""
+        on = on or today()
+        linked = self.self_reported_hazard if follow_link else None
+        return rules.HazardFacts(
+            level=self.level,
+            source=self.source,
+            overdue=self.overdue_on(on),
+            self_report=linked.facts(on, follow_link=False) if linked is not None else None,
+        )
+
+    def guidance(self, on: dt.date | None = None) -> rules.Guidance:
+        return rules.penalty_guidance(self.facts(on))
+
+    @property
+    def penalty_guidance(self) -> str:
+        return self.guidance().value
+
+    @property
+    def accountability_required(self) -> bool:
+        return self.guidance().accountability_required
+
+    def missing_five(self) -> list[str]:
+        """五落实 fields still empty for this level."""
+        required = FIVE_FIELDS if self.is_major else GENERAL_REQUIRED
+        return [f for f in required if getattr(self, f) in (None, "")]
+
+    def can_transition(self, to: str) -> bool:
+        return to in TRANSITIONS.get(self.status, frozenset())
+
+    # --- invariants of one row -------------------------------------------------------------
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.is_major and self.criterion_id is None:
+            errors["criterion"] = [
+                gettext("A major hazard needs the major-hazard criterion it meets.")
+            ]
+        if self.criterion_id is not None and self.mine_id is not None and self.found_on:
+            problem = criterion_problem(self.criterion, self.mine, self.found_on)
+            if problem:
+                errors["criterion"] = [problem]
+        if self.deadline and self.found_on and self.deadline < self.found_on:
+            errors["deadline"] = [gettext("The deadline cannot be before the day it was found.")]
+        if self.found_on and self.found_on > today():
+            errors["found_on"] = [gettext("The finding date cannot be in the future.")]
+        if self.funds is not None and self.funds < 0:
+            errors["funds"] = [gettext("Funds cannot be negative.")]
+        if errors:
+            raise ValidationError(errors)
+
+
+def criterion_problem(criterion, mine, found_on: dt.date) -> str | None:
+    """Why ``criterion`` cannot be the criterion of a hazard of ``mine`` found on
+    ``found_on`` (None when it can): it must belong to a standard in force on that day and
+    apply to the mine's kind."""
+    if not criterion.standard.is_in_force(found_on):
+        return gettext(
+            "Criterion %(code)s belongs to %(standard)s, which was not in force on %(date)s; "
+            "choose a criterion of the standard in force on the finding date."
+        ) % {"code": criterion.code, "standard": criterion.standard, "date": found_on.isoformat()}
+    if criterion.mine_kinds and mine.kind not in criterion.mine_kinds:
+        return gettext("Criterion %(code)s does not apply to a %(kind)s.") % {
+            "code": criterion.code,
+            "kind": mine.get_kind_display(),
+        }
+    return None
+
+
+class ScopedByHazard(ScopedQuerySet):
+    scope_region = "hazard__mine__region"
+    scope_enterprise = "hazard__mine__enterprise"
+
+
+class HazardExtension(TimeStampedModel):
+    """A request to extend a hazard's rectification deadline, and its decision."""
+
+    hazard = models.ForeignKey(
+        Hazard, verbose_name=_("hazard"), on_delete=models.PROTECT, related_name="extensions"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    old_deadline = models.DateField(_("current deadline"), null=True, blank=True)
+    new_deadline = models.DateField(_("requested deadline"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ExtensionStatus.choices,
+        default=ExtensionStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    objects = ScopedByHazard.as_manager()
+
+    class Meta:
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hazard"],
+                condition=Q(status="pending"),
+                name="hazardextension_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Extension of %(code)s to %(date)s") % {
+            "code": self.hazard.code,
+            "date": self.new_deadline.isoformat(),
+        }
+
+    def audit_region(self):
+        return self.hazard.mine.region
+
+
+class HazardEvidence(models.Model):
+    """A photo or document showing the hazard before or after rectification (a core
+    ``Attachment`` of the hazard, with its stage)."""
+
+    hazard = models.ForeignKey(
+        Hazard, verbose_name=_("hazard"), on_delete=models.PROTECT, related_name="evidence"
+    )
+    attachment = models.OneToOneField(
+        "core.Attachment",
+        verbose_name=_("file"),
+        on_delete=models.PROTECT,
+        related_name="hazard_evidence",
+    )
+    stage = models.CharField(_("stage"), max_length=8, choices=EvidenceStage.choices)
+
+    objects = ScopedByHazard.as_manager()
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["stage", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.attachment}"
+
+    def audit_region(self):
+        return self.hazard.mine.region
+
+
+# --- Orders (执法处置) -------------------------------------------------------------------------
+
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.ISSUED: frozenset({OrderStatus.COMPLIED, OrderStatus.ESCALATED}),
+    OrderStatus.COMPLIED: frozenset({OrderStatus.LIFTED}),
+    OrderStatus.LIFTED: frozenset(),
+    OrderStatus.ESCALATED: frozenset(),
+}
+
+
+class OrderQuerySet(ScopedQuerySet):
+    scope_region = "mine__region"
+    scope_enterprise = "mine__enterprise"
+
+    def in_force(self) -> Self:
+        """Orders not yet lifted or escalated."""
+        return self.filter(status__in=[OrderStatus.ISSUED, OrderStatus.COMPLIED])
+
+
+class Order(VersionedModel, TimeStampedModel):
+    """An enforcement order or decision (指令书 / 决定书) resting on hazards of one mine."""
+
+    number = models.CharField(_("document number"), max_length=64, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrderKind.choices)
+    mine = models.ForeignKey(
+        "registry.Mine", verbose_name=_("mine"), on_delete=models.PROTECT, related_name="orders"
+    )
+    hazards = models.ManyToManyField(
+        Hazard, verbose_name=_("hazards"), blank=True, related_name="orders"
+    )
+    inspection = models.ForeignKey(
+        "inspections.Inspection",
+        verbose_name=_("inspection"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    facts = models.TextField(_("facts"))
+    legal_basis = models.TextField(_("legal basis"))
+    requirements = models.TextField(_("requirements"))
+    amount = models.DecimalField(
+        _("amount (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    issuing_body = models.ForeignKey(
+        "core.Organization",
+        verbose_name=_("issuing body"),
+        on_delete=models.PROTECT,
+        related_name="issued_orders",
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    issued_on = models.DateField(_("issued on"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.ISSUED
+    )
+    refused_on = models.DateField(
+        _("refused on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the enterprise was found refusing to carry out the order."),
+    )
+    complied_on = models.DateField(_("complied on"), null=True, blank=True)
+    lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        "self",
+        verbose_name=_("escalated to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalated_from",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = pgettext_lazy("enforcement", "order")
+        verbose_name_plural = pgettext_lazy("enforcement", "orders")
+        ordering = ["-issued_on", "-pk"]
+        permissions = [("issue_order", _("Can issue enforcement orders"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="fine") | Q(amount__isnull=False),
+                name="order_fine_has_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("hazards:order_detail", args=[self.pk])
+
+    def audit_region(self):
+        return self.mine.region
+
+    def can_transition(self, to: str) -> bool:
+        return to in ORDER_TRANSITIONS.get(self.status, frozenset())
+
+    @property
+    def is_decision(self) -> bool:
+        """Fines, suspensions, close requests and transfers are decisions (决定书); the
+        others are orders (指令书)."""
+        return self.kind in (
+            OrderKind.FINE,
+            OrderKind.SUSPEND,
+            OrderKind.CLOSE_REQUEST,
+            OrderKind.TRANSFER,
+            OrderKind.JUDICIAL_TRANSFER,
+            OrderKind.ACCOUNTABILITY,
+        )
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind == OrderKind.FINE and self.amount is None:
+            errors["amount"] = [gettext("A fine needs its amount.")]
+        if self.kind != OrderKind.FINE and self.amount is not None:
+            errors["amount"] = [gettext("Only a fine has an amount.")]
+        if self.kind in (OrderKind.RECTIFY_BY, OrderKind.SUSPEND) and self.deadline is None:
+            errors["deadline"] = [gettext("Give the deadline of the order.")]
+        if self.deadline and self.issued_on and self.deadline < self.issued_on:
+            errors["deadline"] = [gettext("The deadline cannot be before the day of issue.")]
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- Monthly major-hazard checks (task 2) ---------------------------------------------------
+
+
+class MonthlyCheckQuerySet(ScopedQuerySet):
+    scope_region = "mine__region"
+    scope_enterprise = "mine__enterprise"
+
+
+class MonthlyMajorHazardCheck(TimeStampedModel):
+    """Notice task 2: “各矿山企业主要负责人要带头……每月组织开展 1次重大事故隐患排查整治”. One
+    check per mine and month, led by the mine's principal."""
+
+    mine = models.ForeignKey(
+        "registry.Mine",
+        verbose_name=_("mine"),
+        on_delete=models.PROTECT,
+        related_name="monthly_checks",
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month checked."))
+    checked_on = models.DateField(_("date of the check"))
+    led_by = models.CharField(_("led by"), max_length=64)
+    participants = models.TextField(_("participants"))
+    areas = models.TextField(_("areas covered"))
+    hazards = models.ManyToManyField(
+        Hazard, verbose_name=_("hazards found"), blank=True, related_name="monthly_checks"
+    )
+    report = models.TextField(_("report"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = MonthlyCheckQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("monthly major-hazard check")
+        verbose_name_plural = _("monthly major-hazard checks")
+        ordering = ["-month", "mine__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["mine", "month"], name="monthlycheck_one_per_month"),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="monthlycheck_month_is_first_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mine.name} {self.month:%Y-%m}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("hazards:monthly_detail", args=[self.pk])
+
+    def audit_region(self):
+        return self.mine.region
+
+    def clean(self) -> None:
+        errors = {}
+        if self.month and self.month.day != 1:
+            self.month = self.month.replace(day=1)
+        if (
+            self.checked_on
+            and self.month
+            and (
+                self.checked_on.year,
+                self.checked_on.month,
+            )
+            != (self.month.year, self.month.month)
+        ):
+            errors["checked_on"] = [gettext("The check must take place in the month it is for.")]
+        if self.checked_on and self.checked_on > today():
+            errors["checked_on"] = [gettext("The date of the check cannot be in the future.")]
+        if self.mine_id and self.led_by:
+            principal = (self.mine.principal or "").strip()
+            if not principal:
+                errors["led_by"] = [
+                    gettext(
+                        "Record the mine's principal in the registry first: the check is led by the principal."
+                    )
+                ]
+            elif self.led_by.strip() != principal:
+                errors["led_by"] = [
+                    gettext("The monthly check must be led by the mine's principal (%(name)s).")
+                    % {"name": principal}
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- The risk list (风险管控清单) ----------------------------------------------------------------
+
+
+class RiskItemQuerySet(ScopedQuerySet):
+    scope_region = "mine__region"
+    scope_enterprise = "mine__enterprise"
+
+    def with_related(self) -> Self:
+        return self.select_related("mine", "mine__region", "mine__enterprise")
+
+    def review_overdue(self, on: dt.date | None = None) -> Self:
+        """Risks whose review date has passed (``rules.review_overdue``)."""
+        return self.filter(review_on__lt=on or today())
+
+
+class RiskItem(VersionedModel, TimeStampedModel):
+    """One line of a mine's risk list (风险管控清单): a risk point, the disaster it can lead to,
+    its level (红橙黄蓝), how it is controlled and by whom, and when it is reviewed."""
+
+    mine = models.ForeignKey(
+        "registry.Mine", verbose_name=_("mine"), on_delete=models.PROTECT, related_name="risks"
+    )
+    code = models.CharField(_("risk number"), max_length=40, unique=True, editable=False)
+    location = models.CharField(_("risk point or location"), max_length=200)
+    hazard_type = models.CharField(_("hazard type"), max_length=20, choices=RiskHazardType.choices)
+    description = models.TextField(_("risk description"))
+    level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices)
+    control_measures = models.TextField(_("control measures"))
+    responsible_person = models.CharField(_("person responsible for control"), max_length=64)
+    responsible_level = models.CharField(
+        _("control level"), max_length=12, choices=ControlLevel.choices
+    )
+    review_on = models.DateField(
+        _("review date"), help_text=_("When the risk is to be identified and assessed again.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = RiskItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("risk item")
+        verbose_name_plural = _("risk list")
+        ordering = ["mine__name", "code"]
+        indexes = [models.Index(fields=["mine", "level"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=["red", "orange", "yellow", "blue"]),
+                name="riskitem_level_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.location}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("hazards:risk_detail", args=[self.pk])
+
+    def audit_region(self):
+        return self.mine.region
+
+    @property
+    def colour_class(self) -> str:
+        """The css class of the level's colour (risk-red, risk-orange, ...)."""
+        return f"risk-{self.level}"
+
+    def review_overdue_on(self, on: dt.date) -> bool:
+        return rules.review_overdue(review_on=self.review_on, on=on)
+
+    @property
+    def is_review_overdue(self) -> bool:
+        return self.review_overdue_on(today())
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        for name in ("location", "description", "control_measures", "responsible_person"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, value.strip())
+                if value and not value.strip():
+                    errors[name] = [gettext("This field cannot be blank.")]
+        if (
+            self.level in RiskLevel.values
+            and self.responsible_level in ControlLevel.values
+            and not rules.control_level_sufficient(
+                risk_level=self.level, control_level=self.responsible_level
+            )
+        ):
+            errors["responsible_level"] = [
+                gettext(
+                    "A risk of the level “%(level)s” is controlled at least at the level "
+                    "“%(lowest)s”, not “%(given)s”."
+                )
+                % {
+                    "level": RiskLevel(self.level).label,
+                    "lowest": ControlLevel(rules.LOWEST_CONTROL_LEVEL[self.level]).label,
+                    "given": ControlLevel(self.responsible_level).label,
+                }
+            ]
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,216 @@
+"""The hazard API: create, edit with optimistic locking (409), the workflow steps, extension,
+link, evidence, listing, suggestions, scope, and constant query counts."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from kuangan.core.tests.factories import png_bytes
+from kuangan.hazards.models import Hazard
+
+from .factories import FIVE, criterion_for, make_hazard
+
+pytestmark = pytest.mark.django_db
+
+
+def _conflict_messages():
+    from django.utils import translation
+
+    from kuangan.core.services import ConflictError
+
+    out = set()
+    for lang in ("en", "zh-hans"):
+        with translation.override(lang):
+            out.add(str(ConflictError()))
+    return out
+
+
+CONFLICT_MESSAGES = _conflict_messages()
+TODAY = timezone.localdate()
+BASE = "/api/v1/hazards/"
+
+
+def api(user):
+    c = APIClient()
+    c.force_authenticate(user)
+    return c
+
+
+def test_create_and_read(people):
+    c = api(people.officer)
+    r = c.post(
+        BASE,
+        {"mine": people.mine.pk, "description": "局部通风机无备用", "level": "general"},
+        format="json",
+    )
+    assert r.status_code == 201, r.json()
+    body = r.json()
+    assert body["status"] == "reported" and body["source"] == "self"
+    assert body["penalty_guidance"] == "lenient" and body["overdue"] is False
+    assert c.get(f"{BASE}{body['id']}/").json()["code"] == body["code"]
+
+
+def test_bad_input_is_400_with_fields_and_changes_nothing(people):
+    r = api(people.officer).post(
+        BASE, {"mine": people.mine.pk, "description": "x", "level": "major"}, format="json"
+    )
+    assert r.status_code == 400
+    assert "criterion" in r.json()["error"]["fields"]
+    assert not Hazard.objects.exists()
+
+
+def test_stale_edit_is_409(people):
+    h = make_hazard(people.mine)
+    a, b = api(people.officer), api(people.principal)
+    version = a.get(f"{BASE}{h.pk}/").json()["version"]
+    assert (
+        a.patch(
+            f"{BASE}{h.pk}/", {"location": "一采区", "version": version}, format="json"
+        ).status_code
+        == 200
+    )
+    r = b.patch(f"{BASE}{h.pk}/", {"location": "二采区", "version": version}, format="json")
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "conflict"
+    assert r.json()["error"]["message"] in CONFLICT_MESSAGES
+    assert Hazard.objects.get(pk=h.pk).location == "一采区"
+
+
+def test_workflow_steps_major(people):
+    crit = criterion_for(people.mine)
+    c = api(people.officer)
+    h = c.post(
+        BASE,
+        {
+            "mine": people.mine.pk,
+            "description": "瓦斯超限作业",
+            "level": "major",
+            "criterion": crit.code,
+        },
+        format="json",
+    ).json()
+    url = f"{BASE}{h['id']}/"
+    r = c.post(url + "rectify/", {"responsible_person": "张"}, format="json")
+    assert r.status_code == 400 and set(r.json()["error"]["fields"]) == {
+        "measures",
+        "funds",
+        "deadline",
+        "contingency_plan",
+    }
+    deadline = (TODAY + dt.timedelta(days=9)).isoformat()
+    r = c.post(url + "rectify/", {**FIVE, "funds": "50000", "deadline": deadline}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "rectifying"
+    assert c.post(url + "request-acceptance/", {}, format="json").status_code == 400  # no evidence
+    for stage in ("before", "after"):
+        r = c.post(
+            url + "evidence/",
+            {"stage": stage, "file": SimpleUploadedFile(f"{stage}.png", png_bytes())},
+            format="multipart",
+        )
+        assert r.status_code == 201, r.json()
+    assert len(c.get(url + "evidence/").json()) == 2
+    assert (
+        c.post(url + "request-acceptance/", {"note": "done"}, format="json").json()["status"]
+        == "pending_acceptance"
+    )
+    assert api(people.principal).post(url + "accept/", {}, format="json").status_code == 403
+    assert api(people.other_county).post(url + "accept/", {}, format="json").status_code == 404
+    r = api(people.county).post(url + "reject/", {"reason": "证据不足"}, format="json")
+    assert r.json()["status"] == "reopened"
+    c.post(url + "rectify/", {}, format="json")
+    c.post(url + "request-acceptance/", {}, format="json")
+    r = api(people.county).post(url + "accept/", {"note": "ok"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+    assert c.patch(url, {"location": "x"}, format="json").status_code == 400  # closed: read-only
+
+
+def test_extension_and_decision(people):
+    h = make_hazard(people.mine, five=True, status="rectifying")
+    url = f"{BASE}{h.pk}/"
+    later = (h.deadline + dt.timedelta(days=10)).isoformat()
+    r = api(people.officer).post(
+        url + "extension/", {"new_deadline": later, "reason": "设备到货延迟"}, format="json"
+    )
+    assert r.status_code == 201
+    ext = r.json()["id"]
+    assert (
+        api(people.officer)
+        .post(url + "decide-extension/", {"extension": ext, "approve": True}, format="json")
+        .status_code
+        == 403
+    )
+    r = api(people.principal).post(
+        url + "decide-extension/", {"extension": ext, "approve": True}, format="json"
+    )
+    assert r.json()["status"] == "approved"
+    assert api(people.officer).get(url).json()["deadline"] == later
+
+
+def test_link_and_penalty_guidance_filter(people):
+    crit = criterion_for(people.mine)
+    own = make_hazard(
+        people.mine, level="major", criterion=crit, found_on=TODAY - dt.timedelta(days=3)
+    )
+    found = make_hazard(
+        people.mine, level="major", criterion=crit, source="enforcement", found_on=TODAY
+    )
+    c = api(people.county)
+    assert [row["id"] for row in c.get(BASE, {"penalty_guidance": "heavy"}).json()["results"]] == [
+        found.pk
+    ]
+    assert c.get(f"{BASE}{found.pk}/candidates/").json()[0]["id"] == own.pk
+    r = c.post(f"{BASE}{found.pk}/link/", {"self_reported_hazard": own.pk}, format="json")
+    assert r.status_code == 200 and r.json()["penalty_guidance"] == "lenient"
+    assert c.get(BASE, {"penalty_guidance": "heavy"}).json()["count"] == 0
+
+
+def test_listing_through_api(people):
+    h = make_hazard(people.mine, level="major")
+    url = f"{BASE}{h.pk}/list/"
+    due = (TODAY + dt.timedelta(days=30)).isoformat()
+    assert (
+        api(people.county)
+        .post(url, {"listing_no": "1", "listing_due": due}, format="json")
+        .status_code
+        == 403
+    )
+    r = api(people.province).post(
+        url, {"listing_no": "吉应急督〔2023〕5号", "listing_due": due}, format="json"
+    )
+    assert r.status_code == 200 and r.json()["listed"] is True
+    assert api(people.county).get(BASE, {"listed": "true"}).json()["count"] == 1
+
+
+def test_suggest(people):
+    r = api(people.officer).get(
+        f"{BASE}suggest/", {"mine": people.mine.pk, "description": "未按规定进行探放水就掘进"}
+    )
+    assert r.status_code == 200
+    assert "COAL2020-09-03" in [s["code"] for s in r.json()]
+
+
+def test_api_queries_constant_in_page_size(people):
+    own = make_hazard(people.mine)
+    for n in range(40):
+        make_hazard(
+            people.mine,
+            level="major" if n % 2 else "general",
+            source="enforcement" if n % 3 else "self",
+            self_reported_hazard=own if n % 3 and n % 2 else None,
+            listing_no="1" if n % 5 == 0 else "",
+            listing_body=people.province_org if n % 5 == 0 else None,
+        )
+    c = api(people.county)
+
+    def count(size):
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(BASE, {"page_size": size}).status_code == 200
+        return len(ctx.captured_queries)
+
+    count(5)  # the first request loads the user's permissions and scope
+    assert count(5) == count(30)

@@ -1,0 +1,218 @@
+"""Browser test of the hazard ledger: the real server (``kuangan demo --no-serve`` +
+``kuangan serve`` on a temporary data folder) driven by Debian's Chromium.
+
+The enterprise principal records a major hazard with its five 落实 fields, starts the
+rectification, uploads photos before and after, and asks for acceptance; the county inspector
+of 江源区 accepts it (销号); the hazard is then closed in the ledger and in the mine's two
+lists (两个清单) downloaded from the hazard's page. Screenshots go to test-artifacts/browser/.
+
+The fixtures start the server and the browser with the helpers of ``kuangan.core.tests.browser``
+(the same way as ``kuangan/core/tests/test_browser.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from kuangan.core.tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PageRecorder,
+    Server,
+    chromium_available,
+    login,
+    screenshot,
+)
+
+pytestmark = pytest.mark.browser
+
+MINE_CODE = "KA2206050009"  # a producing coal mine of the demo principal's enterprise, 江源区
+
+
+@pytest.fixture(scope="module")
+def kuangan_server(tmp_path_factory):
+    server = Server(data_dir=tmp_path_factory.mktemp("kuangan-hazards-browser"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    if not chromium_available():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `scripts/setup.sh --test`.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def open_page(browser, kuangan_server):
+    """A page in a fresh browser context (Chinese, downloads allowed); afterwards no request
+    may have left the server and no page may have logged an error."""
+    recorders: list[PageRecorder] = []
+
+    def _open():
+        context = browser.new_context(
+            locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True
+        )
+        recorder = PageRecorder(kuangan_server.url)
+        recorder.attach(context)
+        recorders.append(recorder)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm questions
+        return page
+
+    yield _open
+    for recorder in recorders:
+        assert recorder.outside_requests() == [], "a page asked something of another host"
+        assert recorder.failed_resources == [], "resources that failed to load"
+        assert recorder.page_errors == [], "uncaught JavaScript errors"
+        assert recorder.console_errors == [], "errors in the browser console"
+
+
+def jpeg(colour: tuple[int, int, int]) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def submit(page) -> None:
+    with page.expect_navigation():
+        page.click("form.card .card-footer button[type=submit]")
+
+
+def status_badge(page) -> str:
+    return page.locator(".page-header .badge").nth(1).inner_text().strip()
+
+
+def action(page, url_part: str) -> None:
+    with page.expect_navigation():
+        page.click(f".page-header a[href*='/{url_part}/']")
+
+
+def test_major_hazard_recorded_rectified_and_closed_by_the_county(
+    open_page, kuangan_server, tmp_path
+):
+    base = kuangan_server.url
+    today = dt.date.today()
+
+    # --- the enterprise principal records a major hazard with its 五落实 ----------------------
+    page = open_page()
+    login(page, base, "enterprise_principal")
+    page.goto(f"{base}/hazards/new/")
+    mine_value = page.evaluate(
+        "(code) => [...document.querySelectorAll('#id_mine option')]"
+        ".find(o => o.textContent.includes(code)).value",
+        MINE_CODE,
+    )
+    page.select_option("#id_mine", mine_value)
+    description = (
+        "中央水泵房排水能力不足，工作水泵和备用水泵的总能力不能在20小时内排出矿井24小时的最大涌水量"
+    )
+    page.fill("#id_description", description)
+    page.locator("#id_description").press("End")  # a keyup: the suggestions are asked for
+    first = page.locator("#criterion-suggestions ol li strong").first
+    first.wait_for(state="visible")
+    code = first.inner_text().strip()
+    criterion = page.evaluate(
+        "(code) => [...document.querySelectorAll('#id_criterion option')]"
+        ".find(o => o.textContent.trim().startsWith(code + ' ')).value",
+        code,
+    )
+    page.select_option("#id_level", "major")
+    page.select_option("#id_criterion", criterion)
+    page.fill("#id_location", "中央水泵房")
+    page.fill("#id_responsible_person", "邓秀")
+    page.fill("#id_measures", "增设一台备用水泵，清挖水仓，完善排水管路")
+    page.fill("#id_funds", "120000")
+    page.fill("#id_deadline", (today + dt.timedelta(days=20)).isoformat())
+    page.fill("#id_contingency_plan", "《水害事故专项应急预案》")
+    screenshot(page, "hazard-record-major")
+    submit(page)
+    assert re.search(r"/hazards/\d+/$", page.url), f"not on the hazard page: {page.url}"
+    hazard_url = page.url
+    title = page.locator("h2.page-title").inner_text()
+    hazard_code = title.split()[0]
+    assert hazard_code.startswith(f"{MINE_CODE}-")
+    assert status_badge(page) == "已上报"
+
+    # start the rectification (the five fields are already filled in)
+    action(page, "rectify")
+    assert page.input_value("#id_funds") in ("120000", "120000.00")
+    submit(page)
+    assert status_badge(page) == "整改中"
+
+    # evidence before and after rectification: photos
+    for stage, colour in (("before", (150, 40, 40)), ("after", (40, 150, 40))):
+        action(page, "evidence")
+        page.select_option("#id_stage", stage)
+        page.set_input_files(
+            "#id_file",
+            {"name": f"{stage}.jpg", "mimeType": "image/jpeg", "buffer": jpeg(colour)},
+        )
+        submit(page)
+        assert page.url == hazard_url, page.locator(".invalid-feedback").all_inner_texts()
+    page.goto(f"{hazard_url}?tab=evidence")
+    assert page.locator("a:has-text('before.jpg')").count() == 1
+    assert page.locator("a:has-text('after.jpg')").count() == 1
+    screenshot(page, "hazard-evidence")
+
+    # ask for acceptance (a confirmation is asked and accepted)
+    action(page, "request-acceptance")
+    page.fill("#id_note", "已增设备用水泵并试运转合格")
+    submit(page)
+    assert status_badge(page) == "待验收"
+
+    # --- the county inspector of 江源区 accepts it: 销号 --------------------------------------
+    inspector = open_page()
+    login(inspector, base, "jiangyuan_inspector")
+    inspector.goto(hazard_url)
+    action(inspector, "accept")
+    inspector.fill("#id_note", "现场核查，整改到位，同意销号")
+    submit(inspector)
+    assert inspector.url == hazard_url
+    assert status_badge(inspector) == "已销号"
+    screenshot(inspector, "hazard-closed")
+
+    # closed in the ledger
+    inspector.goto(f"{base}/hazards/?q={hazard_code}")
+    row = inspector.locator("table.ledger-table tbody tr", has_text=hazard_code)
+    assert row.count() == 1
+    assert "已销号" in row.inner_text()
+    assert "重大事故隐患" in row.inner_text()
+    screenshot(inspector, "hazard-ledger-closed")
+
+    # closed in the mine's two lists, downloaded from the hazard's page
+    inspector.goto(hazard_url)
+    with inspector.expect_download() as info:
+        inspector.click("[data-testid=two-lists]")
+    target = tmp_path / "two-lists.xlsx"
+    info.value.save_as(target)
+    book = load_workbook(target)
+    assert book.sheetnames == ["问题隐患清单", "风险管控清单"]
+    hazards = book["问题隐患清单"]
+    assert MINE_CODE in hazards["A2"].value
+    rows = {
+        r[1]: r for r in hazards.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)
+    }
+    assert hazard_code in rows, f"the hazard is missing from the hazard list: {list(rows)}"
+    shown = rows[hazard_code]
+    assert shown[4] == "重大事故隐患"
+    assert shown[8] == "邓秀" and shown[10] == 120000
+    assert shown[13] == "已销号"
+    assert shown[15] is not None  # the day it was closed
+    risks = book["风险管控清单"]
+    assert any(r[5] == "重大风险" for r in risks.iter_rows(min_row=5, values_only=True) if r[0]), (
+        "the demo risk list of the mine is in the second sheet"
+    )

@@ -1,0 +1,416 @@
+"""The hazard workflow through its services: every transition and who may take it."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from kuangan.core.models import AuditEvent, Notification
+from kuangan.core.services import ConflictError
+from kuangan.core.tests.factories import png_bytes
+from kuangan.hazards import services
+from kuangan.hazards.choices import ExtensionStatus, HazardLevel, HazardSource, HazardStatus
+from kuangan.hazards.models import Hazard
+
+from .factories import FIVE, criterion_for, make_hazard
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+DEADLINE = TODAY + dt.timedelta(days=20)
+
+
+def photo(name="p.png"):
+    return SimpleUploadedFile(name, png_bytes())
+
+
+def create(people, by=None, **fields):
+    fields.setdefault("description", "回采工作面顶板离层")
+    fields.setdefault("level", HazardLevel.GENERAL)
+    return services.hazard_create(by=by or people.officer, mine=people.mine, **fields)
+
+
+def create_major(people, **fields):
+    return create(people, level=HazardLevel.MAJOR, criterion=criterion_for(people.mine), **fields)
+
+
+def to_pending(people, hazard, by=None):
+    by = by or people.officer
+    if hazard.status == HazardStatus.REPORTED:
+        services.hazard_start_rectification(by=by, hazard=hazard, deadline=DEADLINE, **FIVE)
+    if hazard.is_major:
+        services.hazard_add_evidence(by=by, hazard=hazard, uploaded_file=photo(), stage="before")
+        services.hazard_add_evidence(by=by, hazard=hazard, uploaded_file=photo(), stage="after")
+    services.hazard_request_acceptance(by=by, hazard=hazard, note="已补打锚杆")
+    return hazard
+
+
+# --- create ---------------------------------------------------------------------------------
+
+
+def test_create_numbers_and_audits(people):
+    h = create(people)
+    assert h.code == f"{people.mine.code}-{TODAY.year}-001"
+    assert create(people).code.endswith("-002")
+    assert h.status == HazardStatus.REPORTED
+    assert h.source == HazardSource.SELF
+    assert h.found_by == people.officer
+    assert AuditEvent.objects.filter(object_type="hazards.hazard", object_id=str(h.pk)).exists()
+
+
+def test_major_needs_a_criterion(people):
+    with pytest.raises(ValidationError) as e:
+        create(people, level=HazardLevel.MAJOR)
+    assert "criterion" in e.value.message_dict
+    assert not Hazard.objects.exists()
+
+
+def test_criterion_must_apply_to_the_mine_kind(people):
+    from kuangan.checklists.models import MajorHazardCriterion
+
+    metal = MajorHazardCriterion.objects.in_force(TODAY).for_kind("metal_underground").first()
+    with pytest.raises(ValidationError) as e:
+        create(people, level=HazardLevel.MAJOR, criterion=metal)
+    assert "criterion" in e.value.message_dict
+
+
+def test_criterion_must_be_in_force_on_the_finding_date(people):
+    crit = criterion_for(people.mine)
+    before = crit.standard.effective_from - dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as e:
+        create(people, level=HazardLevel.MAJOR, criterion=crit, found_on=before)
+    assert "criterion" in e.value.message_dict
+
+
+def test_enterprise_cannot_record_an_enforcement_finding(people):
+    with pytest.raises(ValidationError):
+        create(people, source=HazardSource.ENFORCEMENT)
+    with pytest.raises(ValidationError):
+        create(people, by=people.county, source=HazardSource.SELF)
+    h = create(people, by=people.county, source=HazardSource.ENFORCEMENT)
+    assert h.source == HazardSource.ENFORCEMENT
+
+
+def test_out_of_scope_mine_refused(people):
+    with pytest.raises(ValidationError):
+        create(people, by=people.other_enterprise)
+    with pytest.raises(PermissionDenied):
+        create(people, by=people.government, source=HazardSource.OTHER)
+
+
+def test_enterprise_major_hazard_is_reported_upward(
+    people, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    people.county.email = "county@example.cn"
+    people.county.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        h = create_major(people)
+    assert [m.to for m in mailoutbox] == [["county@example.cn"]]
+    notified = set(Notification.objects.values_list("recipient__username", flat=True))
+    # county and city bureaus; not the province, not the other county, not the enterprise
+    assert notified == {people.county.username, people.city.username, people.city_leader.username}
+    h.refresh_from_db()
+    assert h.reported_upward_at is not None
+
+
+def test_enforcement_major_is_not_reported_upward(people):
+    create_major(people, by=people.county, source=HazardSource.ENFORCEMENT)
+    assert not Notification.objects.exists()
+
+
+# --- 五落实 and rectifying ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "missing", ["responsible_person", "measures", "funds", "deadline", "contingency_plan"]
+)
+def test_major_needs_all_five(people, missing):
+    h = create_major(people)
+    five = {**FIVE, "deadline": DEADLINE}
+    five.pop(missing)
+    with pytest.raises(ValidationError) as e:
+        services.hazard_start_rectification(by=people.officer, hazard=h, **five)
+    assert list(e.value.message_dict) == [missing]
+    h.refresh_from_db()
+    assert h.status == HazardStatus.REPORTED
+
+
+@pytest.mark.parametrize("missing", ["responsible_person", "measures", "deadline"])
+def test_general_needs_person_measures_deadline(people, missing):
+    h = create(people)
+    three = {"responsible_person": "李", "measures": "整改", "deadline": DEADLINE}
+    three.pop(missing)
+    with pytest.raises(ValidationError) as e:
+        services.hazard_start_rectification(by=people.officer, hazard=h, **three)
+    assert list(e.value.message_dict) == [missing]
+
+
+def test_general_without_funds_and_plan_may_rectify(people):
+    h = create(people)
+    services.hazard_start_rectification(
+        by=people.officer, hazard=h, responsible_person="李", measures="整改", deadline=DEADLINE
+    )
+    assert Hazard.objects.get(pk=h.pk).status == HazardStatus.RECTIFYING
+
+
+def test_regulator_does_not_rectify(people):
+    h = create(people)
+    with pytest.raises(PermissionDenied):
+        services.hazard_start_rectification(by=people.county, hazard=h, deadline=DEADLINE, **FIVE)
+
+
+def test_negative_funds_refused(people):
+    h = create(people)
+    with pytest.raises(ValidationError):
+        services.hazard_start_rectification(
+            by=people.officer, hazard=h, **{**FIVE, "funds": Decimal("-1")}, deadline=DEADLINE
+        )
+
+
+# --- acceptance ---------------------------------------------------------------------------
+
+
+def test_general_accepted_by_another_enterprise_person(people):
+    h = to_pending(people, create(people))
+    assert h.status == HazardStatus.PENDING_ACCEPTANCE
+    assert h.rectified_by == people.officer
+    with pytest.raises(PermissionDenied):  # the one who rectified
+        services.hazard_accept(by=people.officer, hazard=h)
+    with pytest.raises(PermissionDenied):  # a regulator does not accept a general hazard
+        services.hazard_accept(by=people.county, hazard=h)
+    services.hazard_accept(by=people.principal, hazard=h, note="验收合格")
+    h.refresh_from_db()
+    assert h.status == HazardStatus.CLOSED and h.accepted_by == people.principal
+    assert h.closed_at is not None
+
+
+def test_major_needs_evidence_before_acceptance_request(people):
+    h = create_major(people)
+    services.hazard_start_rectification(by=people.officer, hazard=h, deadline=DEADLINE, **FIVE)
+    services.hazard_add_evidence(by=people.officer, hazard=h, uploaded_file=photo(), stage="before")
+    with pytest.raises(ValidationError) as e:
+        services.hazard_request_acceptance(by=people.officer, hazard=h)
+    assert "evidence" in e.value.message_dict
+
+
+@pytest.mark.parametrize(
+    "who,allowed",
+    [
+        ("county", True),
+        ("city", True),
+        ("principal", False),
+        ("officer2", False),
+        ("other_county", False),
+        ("government", False),
+    ],
+)
+def test_who_accepts_a_major_hazard(people, who, allowed):
+    h = to_pending(people, create_major(people))
+    user = getattr(people, who)
+    if allowed:
+        services.hazard_accept(by=user, hazard=h)
+        assert Hazard.objects.get(pk=h.pk).status == HazardStatus.CLOSED
+    else:
+        with pytest.raises(PermissionDenied):
+            services.hazard_accept(by=user, hazard=h)
+        assert Hazard.objects.get(pk=h.pk).status == HazardStatus.PENDING_ACCEPTANCE
+
+
+def test_failed_acceptance_reopens_then_rectify_again(people):
+    h = to_pending(people, create(people))
+    with pytest.raises(ValidationError):
+        services.hazard_reject(by=people.principal, hazard=h, reason="")
+    services.hazard_reject(by=people.principal, hazard=h, reason="锚杆间距不符合设计")
+    assert h.status == HazardStatus.REOPENED and h.reopen_count == 1
+    services.hazard_start_rectification(by=people.officer, hazard=h)
+    assert h.status == HazardStatus.RECTIFYING
+    to_pending(people, h, by=people.officer2)
+    services.hazard_accept(by=people.officer, hazard=h)
+    assert h.status == HazardStatus.CLOSED
+
+
+def test_transitions_out_of_order_refused(people):
+    h = create(people)
+    with pytest.raises(ValidationError):
+        services.hazard_request_acceptance(by=people.officer, hazard=h)
+    with pytest.raises(ValidationError):
+        services.hazard_accept(by=people.principal, hazard=h)
+
+
+def test_closed_is_read_only(people):
+    h = to_pending(people, create(people))
+    services.hazard_accept(by=people.principal, hazard=h)
+    with pytest.raises(ValidationError):
+        services.hazard_update(by=people.officer, hazard=h, description="改")
+    with pytest.raises(ValidationError):
+        services.hazard_start_rectification(by=people.officer, hazard=h)
+    with pytest.raises(ValidationError):
+        services.hazard_add_evidence(
+            by=people.officer, hazard=h, uploaded_file=photo(), stage="after"
+        )
+    with pytest.raises(ValidationError):
+        services.hazard_request_extension(
+            by=people.officer, hazard=h, new_deadline=DEADLINE + dt.timedelta(days=5), reason="x"
+        )
+
+
+def test_every_step_audited(people):
+    h = to_pending(people, create(people))
+    services.hazard_accept(by=people.principal, hazard=h)
+    statuses = [
+        e.changes["status"][1]
+        for e in AuditEvent.objects.filter(object_type="hazards.hazard", object_id=str(h.pk))
+        .filter(action="object.status_changed")
+        .order_by("id")
+    ]
+    assert statuses == ["rectifying", "pending_acceptance", "closed"]
+
+
+# --- optimistic locking -------------------------------------------------------------------
+
+
+def test_second_stale_save_is_refused(people):
+    h = create(people)
+    first = Hazard.objects.get(pk=h.pk)
+    second = Hazard.objects.get(pk=h.pk)
+    services.hazard_update(
+        by=people.officer, hazard=first, version=first.version, location="一采区"
+    )
+    with pytest.raises(ConflictError):
+        services.hazard_update(
+            by=people.principal, hazard=second, version=second.version, location="二采区"
+        )
+    assert Hazard.objects.get(pk=h.pk).location == "一采区"
+
+
+# --- extensions ---------------------------------------------------------------------------
+
+
+def test_extension_approved_moves_deadline(people):
+    h = create(people)
+    services.hazard_start_rectification(by=people.officer, hazard=h, deadline=DEADLINE, **FIVE)
+    later = DEADLINE + dt.timedelta(days=15)
+    with pytest.raises(ValidationError):
+        services.hazard_request_extension(
+            by=people.officer, hazard=h, new_deadline=DEADLINE, reason="x"
+        )
+    ext = services.hazard_request_extension(
+        by=people.officer, hazard=h, new_deadline=later, reason="设备未到货"
+    )
+    with pytest.raises(ValidationError):  # one pending at a time
+        services.hazard_request_extension(
+            by=people.officer, hazard=h, new_deadline=later, reason="x"
+        )
+    with pytest.raises(PermissionDenied):  # not one's own request
+        services.hazard_decide_extension(by=people.officer, extension=ext, approve=True)
+    services.hazard_decide_extension(by=people.principal, extension=ext, approve=True)
+    assert ext.status == ExtensionStatus.APPROVED
+    assert Hazard.objects.get(pk=h.pk).deadline == later
+
+
+def test_extension_refused_keeps_deadline(people):
+    h = create_major(people)
+    services.hazard_start_rectification(by=people.officer, hazard=h, deadline=DEADLINE, **FIVE)
+    ext = services.hazard_request_extension(
+        by=people.officer, hazard=h, new_deadline=DEADLINE + dt.timedelta(days=3), reason="雨季"
+    )
+    with pytest.raises(PermissionDenied):  # a major hazard's extension is the bureau's
+        services.hazard_decide_extension(by=people.principal, extension=ext, approve=True)
+    with pytest.raises(ValidationError):  # refusal needs a reason
+        services.hazard_decide_extension(by=people.county, extension=ext, approve=False)
+    services.hazard_decide_extension(
+        by=people.county, extension=ext, approve=False, note="理由不充分"
+    )
+    assert ext.status == ExtensionStatus.REFUSED
+    assert Hazard.objects.get(pk=h.pk).deadline == DEADLINE
+
+
+# --- listed supervision -------------------------------------------------------------------
+
+
+def test_listing_and_delisting(people):
+    h = create_major(people)
+    with pytest.raises(PermissionDenied):  # a county bureau does not list
+        services.hazard_list(
+            by=people.county, hazard=h, listing_no="吉应急督〔2023〕1号", listing_due=DEADLINE
+        )
+    with pytest.raises(ValidationError):
+        services.hazard_list(by=people.province, hazard=h, listing_no="", listing_due=DEADLINE)
+    services.hazard_list(
+        by=people.province, hazard=h, listing_no="吉应急督〔2023〕1号", listing_due=DEADLINE
+    )
+    assert h.is_listed and h.listing_body == people.province_org
+    assert list(Hazard.objects.listed()) == [h]
+    with pytest.raises(ValidationError):  # not before closure
+        services.hazard_delist(by=people.province, hazard=h)
+    to_pending(people, h)
+    services.hazard_accept(by=people.county, hazard=h)
+    with pytest.raises(PermissionDenied):  # only the listing body
+        services.hazard_delist(by=people.city_leader, hazard=h)
+    services.hazard_delist(by=people.province, hazard=h)
+    assert not h.is_listed and h.delisted_by == people.province
+    assert not Hazard.objects.listed().exists()
+
+
+def test_general_hazard_cannot_be_listed(people):
+    h = create(people)
+    with pytest.raises(ValidationError):
+        services.hazard_list(by=people.province, hazard=h, listing_no="1", listing_due=DEADLINE)
+
+
+def test_listing_body_accepts_a_listed_major_hazard(people):
+    h = create_major(people)
+    services.hazard_list(
+        by=people.city_leader, hazard=h, listing_no="白应急督1号", listing_due=DEADLINE
+    )
+    to_pending(people, h)
+    services.hazard_accept(by=people.city_leader, hazard=h)
+    assert h.status == HazardStatus.CLOSED
+
+
+# --- linking the enterprise's own record ---------------------------------------------------
+
+
+def test_link_self_report_candidates_and_validation(people):
+    crit = criterion_for(people.mine)
+    own = make_hazard(
+        people.mine, level=HazardLevel.MAJOR, criterion=crit, found_on=TODAY - dt.timedelta(days=5)
+    )
+    other = make_hazard(people.mine, found_on=TODAY - dt.timedelta(days=3))
+    later = make_hazard(people.mine, found_on=TODAY)
+    found = create(
+        people,
+        by=people.county,
+        level=HazardLevel.MAJOR,
+        criterion=crit,
+        source=HazardSource.ENFORCEMENT,
+        found_on=TODAY - dt.timedelta(days=1),
+    )
+    candidates = list(services.self_report_candidates(found))
+    assert candidates[0] == own  # same criterion first
+    assert other in candidates and later not in candidates
+    with pytest.raises(ValidationError):
+        services.hazard_link_self_report(by=people.county, hazard=found, self_reported=later)
+    with pytest.raises(PermissionDenied):
+        services.hazard_link_self_report(by=people.officer, hazard=found, self_reported=own)
+    assert found.penalty_guidance == "heavy"
+    services.hazard_link_self_report(by=people.county, hazard=found, self_reported=own)
+    assert found.penalty_guidance == "lenient"
+
+
+# --- from an inspection finding ------------------------------------------------------------
+
+
+def test_finding_description_from_item():
+    class Item:
+        content = "是否按规定进行瓦斯检查"
+        basis = "《煤矿安全规程》第一百八十条"
+
+    text = services.finding_description(Item(), "")
+    assert text.startswith("是否按规定进行瓦斯检查") and "第一百八十条" in text
+    assert services.finding_description(Item(), "3号面未检查").startswith(
+        "是否按规定进行瓦斯检查：3号面未检查"
+    )

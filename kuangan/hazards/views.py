@@ -1,0 +1,642 @@
+"""Pages of the hazard ledger: the ledger and the listed-supervision list, the hazard page,
+record/edit forms, one page per workflow step, and the criterion suggestion fragment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+
+from kuangan.core.ledger import Column, LedgerView, Tab
+from kuangan.core.services import ConflictError
+from kuangan.core.views import ObjectPageView
+from kuangan.registry.models import Mine
+
+from . import forms, rules, services
+from .choices import ExtensionStatus, HazardLevel, HazardStatus, PenaltyGuidance
+from .filters import HazardFilterSet
+from .models import Hazard, HazardExtension
+from .suggest import suggest_criteria
+
+STATUS_BADGE = {
+    HazardStatus.REPORTED: "bg-secondary-lt",
+    HazardStatus.RECTIFYING: "bg-blue-lt",
+    HazardStatus.PENDING_ACCEPTANCE: "bg-orange-lt",
+    HazardStatus.CLOSED: "bg-green-lt",
+    HazardStatus.REOPENED: "bg-red-lt",
+}
+
+
+def _status_badge(obj) -> str:
+    return STATUS_BADGE.get(obj.status, "")
+
+
+def _level_badge(obj) -> str:
+    return "bg-red-lt" if obj.level == HazardLevel.MAJOR else "bg-secondary-lt"
+
+
+def _guidance_label(obj) -> str:
+    return str(PenaltyGuidance(obj.penalty_guidance).label)
+
+
+def _guidance_badge(obj) -> str:
+    return {"lenient": "bg-green-lt", "heavy": "bg-red-lt"}.get(obj.penalty_guidance, "")
+
+
+def _overdue(obj):
+    return obj.is_overdue
+
+
+HAZARD_COLUMNS = [
+    Column("code", gettext_lazy("Hazard number"), sort="code", link=True),
+    Column("mine", gettext_lazy("Mine"), "mine.name", sort="mine__name"),
+    Column("county", gettext_lazy("County"), "mine.region.name", default=False),
+    Column("enterprise", gettext_lazy("Enterprise"), "mine.enterprise.name", default=False),
+    Column("description", gettext_lazy("Hazard description"), lambda h: h.description[:80]),
+    Column("location", gettext_lazy("Location in the mine"), default=False),
+    Column("level", gettext_lazy("Level"), "level", sort="level", badge=_level_badge),
+    Column("criterion", gettext_lazy("Criterion"), "criterion.code", default=False),
+    Column("source", gettext_lazy("Source"), "source", sort="source"),
+    Column("found_on", gettext_lazy("Found on"), sort="found_on"),
+    Column("responsible_person", gettext_lazy("Responsible person"), default=False),
+    Column("measures", gettext_lazy("Rectification measures"), default=False),
+    Column("funds", gettext_lazy("Funds (yuan)"), default=False),
+    Column("deadline", gettext_lazy("Deadline"), sort="deadline"),
+    Column("contingency_plan", gettext_lazy("Contingency plan"), default=False),
+    Column("status", gettext_lazy("Status"), "status", sort="status", badge=_status_badge),
+    Column("overdue", gettext_lazy("Overdue"), _overdue),
+    Column("listed", gettext_lazy("Listed supervision"), "listing_no", default=False),
+    Column(
+        "penalty_guidance",
+        gettext_lazy("Penalty guidance"),
+        _guidance_label,
+        default=False,
+        badge=_guidance_badge,
+    ),
+    Column("closed_at", gettext_lazy("Closed at"), sort="closed_at", default=False),
+]
+
+
+class HazardLedger(LedgerView):
+    model = Hazard
+    permission_required = "hazards.view_hazard"
+    export_perm = "hazards.export_hazard"
+    filterset_class = HazardFilterSet
+    search_fields = ("code", "description", "location", "mine__name")
+    columns = HAZARD_COLUMNS
+    default_sort = "-found_on"
+    title = gettext_lazy("Hazard ledger")
+    template_name = "hazards/hazard_ledger.html"
+    create_url = "hazards:hazard_create"
+    create_perm = "hazards.add_hazard"
+    empty_hint = gettext_lazy(
+        "No hazards recorded. Record what a self-inspection or an enforcement inspection found."
+    )
+
+    def base_queryset(self):
+        return Hazard.objects.visible_to(self.request.user).with_related()
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        qs, _filterset = self.filtered()
+        counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+        ctx["status_counts"] = [
+            (value, label, counts.get(value, 0), STATUS_BADGE[value])
+            for value, label in HazardStatus.choices
+        ]
+        ctx["overdue_count"] = qs.overdue().count()
+        mine = self.request.GET.get("mine", "")
+        ctx["two_lists_mine"] = (
+            Mine.objects.visible_to(self.request.user).filter(pk=mine).first()
+            if mine.isdigit()
+            else None
+        )
+        return ctx
+
+
+def _listing_state(obj) -> str:
+    if obj.delisted_on:
+        return _("Delisted")
+    if obj.is_overdue or (
+        obj.listing_due and obj.listing_due < timezone.localdate() and not obj.is_closed
+    ):
+        return _("Overdue")
+    return obj.get_status_display()
+
+
+class ListedHazardLedger(HazardLedger):
+    """挂牌督办: every hazard listed for supervision in the user's area, with its state."""
+
+    title = gettext_lazy("Listed supervision of major hazards")
+    create_url = None
+    template_name = "core/ledger.html"
+    default_sort = "listing_due"
+    columns = [
+        Column("listing_no", gettext_lazy("Listing number"), sort="listing_no"),
+        Column("code", gettext_lazy("Hazard number"), sort="code", link=True),
+        Column("mine", gettext_lazy("Mine"), "mine.name", sort="mine__name"),
+        Column("county", gettext_lazy("County"), "mine.region.name"),
+        Column("description", gettext_lazy("Hazard description"), lambda h: h.description[:60]),
+        Column("listing_body", gettext_lazy("Listed by"), "listing_body.name"),
+        Column("listed_on", gettext_lazy("Listed on"), sort="listed_on"),
+        Column("listing_due", gettext_lazy("Required completion"), sort="listing_due"),
+        Column("status", gettext_lazy("Status"), "status", badge=_status_badge),
+        Column("state", gettext_lazy("Supervision state"), _listing_state),
+        Column("delisted_on", gettext_lazy("Delisted on"), sort="delisted_on"),
+    ]
+    empty_hint = gettext_lazy("No major hazard is listed for supervision in your area.")
+
+    def base_queryset(self):
+        return super().base_queryset().filter(listing_no__gt="")
+
+    def get_context_data(self, **kwargs):
+        return LedgerView.get_context_data(self, **kwargs)
+
+
+class HazardPage(ObjectPageView):
+    model = Hazard
+    permission_required = "hazards.view_hazard"
+    list_url_name = "hazards:hazard_list"
+    template_name = "hazards/hazard_page.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .with_related()
+            .select_related(
+                "found_by", "rectified_by", "accepted_by", "checklist_item", "created_by"
+            )
+        )
+
+    def can_change(self) -> bool:
+        return self.request.user.has_perm("hazards.change_hazard") and not self.object.is_closed
+
+    def data_rows(self):
+        h = self.object
+        rows = [
+            (_("Hazard number"), h.code),
+            (_("Mine"), h.mine.name),
+            (_("Enterprise"), h.mine.enterprise.name),
+            (_("Level"), h.get_level_display()),
+            (
+                _("Major-hazard criterion"),
+                f"{h.criterion.citation} {h.criterion.wording}" if h.criterion else None,
+            ),
+            (_("Hazard description"), h.description),
+            (_("Location in the mine"), h.location),
+            (_("Source"), h.get_source_display()),
+            (_("Found on"), h.found_on),
+            (
+                _("Found by"),
+                h.found_by_name or (str(h.found_by) if h.found_by else ""),
+            ),
+            (_("Checklist item"), str(h.checklist_item) if h.checklist_item else None),
+            (_("Imminent danger"), h.imminent_danger),
+            (_("Reckless operation"), h.reckless_operation),
+            (_("Status"), h.get_status_display()),
+            (_("Overdue"), h.is_overdue),
+            (_("Recorded by"), h.created_by),
+            (_("Reported upward at"), h.reported_upward_at),
+        ]
+        if h.listing_no:
+            rows += [
+                (_("Listing number"), h.listing_no),
+                (_("Listed by"), h.listing_body),
+                (_("Listed on"), h.listed_on),
+                (_("Required completion"), h.listing_due),
+                (_("Delisted on"), h.delisted_on),
+            ]
+        return rows
+
+    def tabs(self):
+        h = self.object
+        user = self.request.user
+        extensions = HazardExtension.objects.filter(hazard=h).select_related(
+            "requested_by", "decided_by"
+        )
+        evidence = h.evidence.select_related("attachment", "attachment__uploaded_by")
+        guidance = h.guidance()
+        tabs = [
+            Tab(
+                "rectification",
+                gettext_lazy("Rectification (五落实)"),
+                "hazards/tab_rectification.html",
+                extra={
+                    "extensions": extensions,
+                    "missing": h.missing_five(),
+                    "pending": [e for e in extensions if e.status == ExtensionStatus.PENDING],
+                },
+            ),
+            Tab(
+                "evidence",
+                gettext_lazy("Evidence"),
+                "hazards/tab_evidence.html",
+                evidence.count(),
+                {"rows": evidence},
+            ),
+            Tab(
+                "penalty",
+                gettext_lazy("Penalty guidance"),
+                "hazards/tab_penalty.html",
+                extra={
+                    "guidance": guidance,
+                    "label": PenaltyGuidance(guidance.value).label,
+                    "words": rules.GUIDANCE_WORDS[guidance.value],
+                    "candidates": services.self_report_candidates(h)[:10]
+                    if user.has_perm("hazards.link_hazard") and h.source not in ("self", "group")
+                    else [],
+                },
+            ),
+        ]
+        return tabs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        h = self.object
+        user = self.request.user
+        ctx["actions"] = available_actions(user, h)
+        return ctx
+
+
+def available_actions(user, h: Hazard) -> list[tuple[str, str, str]]:
+    """(url name, label, css) of the steps ``user`` may take on ``h`` now."""
+    actions = []
+    is_enterprise = getattr(user.organization, "kind", None) == "enterprise"
+    if h.is_closed:
+        if h.is_listed and user.organization_id == h.listing_body_id:
+            actions.append(("hazards:hazard_delist", _("Delist"), "btn-outline-danger"))
+        return actions
+    if user.has_perm("hazards.change_hazard"):
+        actions.append(("hazards:hazard_edit", _("Edit"), "btn"))
+        actions.append(("hazards:hazard_evidence", _("Add evidence"), "btn"))
+    if is_enterprise and user.has_perm("hazards.rectify_hazard"):
+        if h.can_transition(HazardStatus.RECTIFYING):
+            actions.append(("hazards:hazard_rectify", _("Start rectification"), "btn-primary"))
+        if h.can_transition(HazardStatus.PENDING_ACCEPTANCE):
+            actions.append(
+                ("hazards:hazard_request_acceptance", _("Ask for acceptance"), "btn-primary")
+            )
+        if h.deadline:
+            actions.append(("hazards:hazard_extension", _("Ask for an extension"), "btn"))
+    if h.status == HazardStatus.PENDING_ACCEPTANCE and services.may_accept(user, h) is None:
+        actions.append(("hazards:hazard_accept", _("Accept and close"), "btn-success"))
+        actions.append(("hazards:hazard_reject", _("Acceptance failed"), "btn-outline-danger"))
+    if h.is_major and not h.is_listed and user.has_perm("hazards.list_hazard"):
+        actions.append(("hazards:hazard_list_supervision", _("List for supervision"), "btn"))
+    return actions
+
+
+# --- forms ----------------------------------------------------------------------------------
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _posted_version(request) -> int:
+    try:
+        return int(request.POST.get("version") or 0)
+    except ValueError:
+        return 0
+
+
+class HazardStepView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    """One workflow step on one hazard: a form (or a confirmation), then the service."""
+
+    template_name = "core/form.html"
+    permission_required = "hazards.view_hazard"
+    title = ""
+    help_text = ""
+    confirm = ""
+    hazard: Hazard
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.hazard = get_object_or_404(
+                Hazard.objects.visible_to(request.user).with_related(), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            title=f"{self.title}：{self.hazard.code}",
+            cancel_url=self.hazard.get_absolute_url(),
+            version=self.hazard.version,
+            help=self.help_text,
+            confirm=self.confirm,
+            hazard=self.hazard,
+        )
+        return ctx
+
+    def act(self, data: dict):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.act(dict(form.cleaned_data))
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+            return self.form_invalid(form)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("You do not have permission to do this."))
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message())
+        return redirect(self.hazard.get_absolute_url())
+
+    def success_message(self) -> str:
+        return _("Saved.")
+
+    @property
+    def version(self) -> int:
+        return _posted_version(self.request)
+
+
+class HazardCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    template_name = "hazards/hazard_form.html"
+    form_class = forms.HazardForm
+    permission_required = "hazards.add_hazard"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_initial(self):
+        initial = {"found_on": timezone.localdate(), "level": HazardLevel.GENERAL}
+        org = self.request.user.organization
+        if org is not None and org.kind == "enterprise":
+            initial["source"] = "group" if "group_inspector" in self.request.user.roles else "self"
+        else:
+            initial["source"] = "enforcement"
+        mine = self.request.GET.get("mine")
+        if mine and mine.isdigit():
+            initial["mine"] = mine
+        return initial
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            title=_("Record a hazard"), cancel_url=reverse("hazards:hazard_list"), version=None
+        )
+        return ctx
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        mine = data.pop("mine")
+        try:
+            hazard = services.hazard_create(by=self.request.user, mine=mine, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+            return self.form_invalid(form)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Hazard %(code)s recorded.") % {"code": hazard.code})
+        return redirect(hazard.get_absolute_url())
+
+
+class HazardEditView(HazardStepView):
+    template_name = "hazards/hazard_form.html"
+    form_class = forms.HazardForm
+    permission_required = "hazards.change_hazard"
+    title = gettext_lazy("Edit hazard")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "hazard": self.hazard}
+
+    def get_initial(self):
+        h = self.hazard
+        return {
+            f: getattr(h, f)
+            for f in services.EDITABLE_FIELDS
+            if f not in ("found_by", "checklist_item", "accountable_persons")
+        }
+
+    def act(self, data):
+        services.hazard_update(
+            by=self.request.user, hazard=self.hazard, version=self.version, **data
+        )
+
+
+class RectifyView(HazardStepView):
+    form_class = forms.FiveForm
+    permission_required = "hazards.rectify_hazard"
+    title = gettext_lazy("Start rectification")
+    help_text = gettext_lazy(
+        "五落实: a major hazard needs all five (responsible person, measures, funds, deadline, "
+        "contingency plan); a general hazard needs the person, the measures and the deadline."
+    )
+
+    def get_initial(self):
+        return {f: getattr(self.hazard, f) for f in forms.FiveForm.base_fields}
+
+    def act(self, data):
+        services.hazard_start_rectification(
+            by=self.request.user, hazard=self.hazard, version=self.version, **data
+        )
+
+
+class RequestAcceptanceView(HazardStepView):
+    form_class = forms.NoteForm
+    permission_required = "hazards.rectify_hazard"
+    title = gettext_lazy("Ask for acceptance")
+    help_text = gettext_lazy(
+        "Describe what was done. A major hazard needs evidence before and after rectification; "
+        "it is then accepted by the county bureau."
+    )
+    confirm = gettext_lazy("Report the rectification as done and ask for acceptance?")
+
+    def act(self, data):
+        services.hazard_request_acceptance(
+            by=self.request.user, hazard=self.hazard, note=data["note"], version=self.version
+        )
+
+
+class AcceptView(HazardStepView):
+    form_class = forms.NoteForm
+    title = gettext_lazy("Accept and close")
+    help_text = gettext_lazy("Closing (销号) is final: a closed hazard can no longer change.")
+    confirm = gettext_lazy("Accept the rectification and close this hazard? This cannot be undone.")
+
+    def act(self, data):
+        services.hazard_accept(
+            by=self.request.user, hazard=self.hazard, note=data["note"], version=self.version
+        )
+
+
+class RejectView(HazardStepView):
+    form_class = forms.ReasonForm
+    title = gettext_lazy("Acceptance failed")
+    help_text = gettext_lazy("The hazard is reopened and the enterprise rectifies it again.")
+
+    def act(self, data):
+        services.hazard_reject(
+            by=self.request.user, hazard=self.hazard, reason=data["reason"], version=self.version
+        )
+
+
+class ExtensionView(HazardStepView):
+    form_class = forms.ExtensionForm
+    permission_required = "hazards.rectify_hazard"
+    title = gettext_lazy("Ask for an extension")
+
+    def act(self, data):
+        services.hazard_request_extension(by=self.request.user, hazard=self.hazard, **data)
+
+    def success_message(self):
+        return _("Extension requested.")
+
+
+class DecideExtensionView(HazardStepView):
+    form_class = forms.DecisionForm
+    permission_required = "hazards.decide_extension"
+    title = gettext_lazy("Decide on the extension")
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        return response
+
+    def get_extension(self):
+        return get_object_or_404(
+            HazardExtension.objects.filter(hazard=self.hazard), pk=self.kwargs["ext"]
+        )
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ext = self.get_extension()
+        ctx["help"] = _("%(old)s → %(new)s. Reason: %(reason)s") % {
+            "old": ext.old_deadline.isoformat() if ext.old_deadline else "—",
+            "new": ext.new_deadline.isoformat(),
+            "reason": ext.reason,
+        }
+        return ctx
+
+    def act(self, data):
+        services.hazard_decide_extension(
+            by=self.request.user,
+            extension=self.get_extension(),
+            approve=data["approve"],
+            note=data["note"],
+        )
+
+
+class EvidenceView(HazardStepView):
+    form_class = forms.EvidenceForm
+    permission_required = "hazards.change_hazard"
+    title = gettext_lazy("Add evidence")
+
+    def act(self, data):
+        services.hazard_add_evidence(
+            by=self.request.user,
+            hazard=self.hazard,
+            uploaded_file=data["file"],
+            stage=data["stage"],
+        )
+
+    def success_message(self):
+        return _("File uploaded.")
+
+
+class LinkView(HazardStepView):
+    form_class = forms.LinkForm
+    permission_required = "hazards.link_hazard"
+    title = gettext_lazy("Link the enterprise's own record")
+    help_text = gettext_lazy(
+        "Choose the enterprise's earlier record of the same problem (self-inspection or group "
+        "check of the same mine, found on or before the inspection date). Candidates with the "
+        "same criterion or checklist item come first."
+    )
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "candidates": services.self_report_candidates(self.hazard),
+        }
+
+    def get_initial(self):
+        return {"self_reported_hazard": self.hazard.self_reported_hazard_id}
+
+    def act(self, data):
+        services.hazard_link_self_report(
+            by=self.request.user,
+            hazard=self.hazard,
+            self_reported=data["self_reported_hazard"],
+            version=self.version,
+        )
+
+
+class ListingView(HazardStepView):
+    form_class = forms.ListingForm
+    permission_required = "hazards.list_hazard"
+    title = gettext_lazy("List for supervision")
+
+    def get_initial(self):
+        return {"listed_on": timezone.localdate(), "listing_due": self.hazard.deadline}
+
+    def act(self, data):
+        services.hazard_list(by=self.request.user, hazard=self.hazard, version=self.version, **data)
+
+
+class DelistView(HazardStepView):
+    form_class = forms.NoteForm
+    permission_required = "hazards.list_hazard"
+    title = gettext_lazy("Delist")
+    confirm = gettext_lazy("Delist this hazard from supervision?")
+
+    def act(self, data):
+        services.hazard_delist(by=self.request.user, hazard=self.hazard, version=self.version)
+
+
+# --- criterion suggestion -----------------------------------------------------------------
+
+
+@login_required
+@permission_required("hazards.add_hazard", raise_exception=True)
+def criterion_suggestions(request):
+    """The three criteria most similar to the typed description (an HTMX fragment)."""
+    description = request.GET.get("description", "").strip()
+    mine_id = request.GET.get("mine", "")
+    suggestions = []
+    if len(description) >= 4:
+        mine = None
+        if mine_id.isdigit():
+            mine = Mine.objects.visible_to(request.user).filter(pk=mine_id).first()
+        elif request.GET.get("hazard", "").isdigit():
+            hazard = (
+                Hazard.objects.visible_to(request.user)
+                .filter(pk=request.GET["hazard"])
+                .select_related("mine")
+                .first()
+            )
+            mine = hazard.mine if hazard else None
+        if mine is not None:
+            try:
+                on = dt.date.fromisoformat(request.GET.get("found_on", ""))
+            except ValueError:
+                on = timezone.localdate()
+            suggestions = suggest_criteria(description, kind=mine.kind, on=on)
+    return render(
+        request,
+        "hazards/criterion_suggestions.html",
+        {"suggestions": suggestions, "asked": bool(description)},
+    )
