@@ -11,6 +11,16 @@ def _fast_settings(settings, tmp_path):
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttles (the API token endpoint's) and other cached state start empty in each test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def region():
     """Region by GB/T 2260 code: ``region("220605")``."""

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -83,6 +84,8 @@ INSTALLED_APPS = [
     "kuangan.registry",
     "kuangan.campaigns",
     "kuangan.checklists",
+    "kuangan.inspections",
+    "kuangan.hazards",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +165,17 @@ if env_bool("PASSWORD_SM3", False):
     _hashers.insert(0, "kuangan.core.crypto.PBKDF2SM3PasswordHasher")
 PASSWORD_HASHERS = _hashers
 
+# Password policy. The defaults meet 等保 level 3 (GB/T 22239-2019 8.1.4.1 a: complexity and
+# periodic change); each is an environment variable:
+#   KUANGAN_PASSWORD_MIN_LENGTH    minimum length (default 10)
+#   KUANGAN_PASSWORD_MIN_CLASSES   how many of the 4 classes (upper, lower, digit, symbol) must
+#                                  appear (default 3)
+#   KUANGAN_PASSWORD_HISTORY       how many previous passwords cannot be reused (default 5)
+#   KUANGAN_PASSWORD_MAX_AGE_DAYS  rotation: after this many days the user must set a new
+#                                  password before doing anything else (default 90; 0 = never)
+# Common passwords and passwords like the user's name are refused too. An account created or
+# reset by an administrator must change its password at first login. Changing the password
+# ends the user's other sessions and revokes its API tokens.
 PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
 PASSWORD_MIN_CLASSES = env_int("PASSWORD_MIN_CLASSES", 3)
 PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5)
@@ -184,17 +198,24 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 
-# django-axes: 5 failures per (username, address), locked for 30 minutes, every lockout audited.
+# django-axes: 5 failures per (username, address), locked for 30 minutes, every lockout audited
+# (KUANGAN_LOGIN_FAILURE_LIMIT, KUANGAN_LOGIN_COOLOFF_MINUTES). The API token endpoint counts
+# toward the same limit. The security administrator can unlock an account at once.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The lock lasts the cool-off time from the lockout: attempts while locked do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "kuangan.core.views.lockout_response"
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
 AXES_VERBOSE = False
 
-# Sessions: idle timeout (refreshed on each request) and an absolute lifetime.
+# Sessions: idle timeout (KUANGAN_SESSION_IDLE_MINUTES, default 30; the session's expiry,
+# renewed on each request) and an absolute lifetime (KUANGAN_SESSION_ABSOLUTE_HOURS, default 8,
+# enforced by core.middleware.SessionPolicyMiddleware). Deactivating an account ends its
+# sessions and revokes its API tokens.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 8)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
@@ -204,7 +225,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
-# Second factor: TOTP through django-otp; mandatory for the listed roles when MFA_REQUIRED is on.
+# Second factor: TOTP through django-otp; mandatory for the listed roles when MFA_REQUIRED is on
+# (KUANGAN_MFA_REQUIRED=1 in the production profile; off for the demo). A user who enrolled a
+# device is always asked for a code, whatever the setting.
 MFA_REQUIRED = env_bool("MFA_REQUIRED", False)
 MFA_REQUIRED_ROLES = env_list(
     "MFA_REQUIRED_ROLES",
@@ -238,7 +261,7 @@ X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:"],
@@ -271,13 +294,17 @@ if TESTING:
 
 # --- Static assets (built from node_modules into kuangan/static/vendor, never a CDN) --------
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # kuangan/static/vendor, built by scripts/build_assets.py
 STATIC_ROOT = Path(env("STATIC_ROOT", str(REPO_DIR / "staticfiles")))
 WHITENOISE_USE_FINDERS = TESTING
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = env("LANGUAGE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue (base.html, settings), then each Kuang'an app's own: listed here they
+# take precedence over the catalogues of Django's apps (the admin translates "Filter",
+# "History", "Log out" in its own way).
+LOCALE_PATHS = [BASE_DIR / "locale", *sorted(p for p in BASE_DIR.glob("*/locale") if p.is_dir())]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -306,10 +333,20 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Mine-safety comprehensive rectification campaign system.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are for signed-in users only (ASVS 13.4.5).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets named once, so that several apps' "kind" and "level" fields do not collide
+    # (apps add theirs here: "<Name>Enum": "kuangan.<app>.choices.<Class>").
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "kuangan.core.choices.OrganizationKind",
+        "RegionLevelEnum": "kuangan.core.choices.RegionLevel",
+        "RegulatorAgencyEnum": "kuangan.core.choices.RegulatorAgency",
+        "RoleEnum": "kuangan.core.choices.Role",
+    },
 }
 
 # --- Tasks ----------------------------------------------------------------------------------
@@ -347,4 +384,6 @@ KUANGAN_API_MODULES = [
     "kuangan.registry.api_io",
     "kuangan.campaigns.api",
     "kuangan.checklists.api",
+    "kuangan.inspections.api",
+    "kuangan.hazards.api",
 ]

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from kuangan.core import api as core_api
@@ -24,6 +24,8 @@ urlpatterns = [
     path("registry/", include("kuangan.registry.urls")),
     path("campaigns/", include("kuangan.campaigns.urls")),
     path("checklists/", include("kuangan.checklists.urls")),
+    path("inspections/", include("kuangan.inspections.urls")),
+    path("hazards/", include("kuangan.hazards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", core_api.token_obtain, name="api-token"),
@@ -31,7 +33,7 @@ urlpatterns = [
     path("api/v1/me/", core_api.me, name="api-me"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 handler404 = "kuangan.core.views.error_404"

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import services
 from .models import Organization, Region, User
 
 
@@ -21,6 +22,9 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    """Organisations in the system administrator's scope. Saving goes through the audited
+    services, like the application's own pages."""
+
     list_display = ["name", "kind", "region", "parent", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "credit_code"]
@@ -29,8 +33,38 @@ class OrganizationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return Organization.objects.visible_to(request.user)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = Organization.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in services.ORGANIZATION_FIELDS
+            if name in form.cleaned_data
+        }
+        jurisdiction = list(form.cleaned_data.get("jurisdiction") or [])
+        if change:
+            saved = services.organization_update(
+                by=request.user,
+                organization=Organization.objects.get(pk=obj.pk),
+                version=obj.version,
+                jurisdiction=jurisdiction,
+                **{k: v for k, v in data.items() if k in form.changed_data},
+            )
+        else:
+            saved = services.organization_create(by=request.user, jurisdiction=jurisdiction, **data)
+        obj.pk = saved.pk
+        obj.version = saved.version
+
+    def save_related(self, request, form, formsets, change):
+        # The jurisdiction was saved (and audited) by the service in save_model.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(User)

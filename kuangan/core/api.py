@@ -24,7 +24,14 @@ from .models import ApiToken, AuditEvent, Organization, Region, User
 
 
 def exception_handler(exc, context):
-    """Every error is ``{"error": {"code", "message", "fields"}}``."""
+    """Every error is ``{"error": {"code", "message", "fields"}}``; every refusal (403) is
+    recorded in the audit log once."""
+    if isinstance(exc, DjangoPermissionDenied | exceptions.PermissionDenied):
+        from .views import audit_denial
+
+        request = context.get("request")
+        if request is not None:
+            audit_denial(request, exc)
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         message = " ".join(exc.messages)
@@ -76,6 +83,28 @@ class ModelPermissions(permissions.DjangoModelPermissions):
     }
 
 
+def body(request) -> dict:
+    """The request's data as a mapping (a JSON list or scalar body is refused with 400)."""
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError(
+            {"non_field_errors": [_("Send a JSON object with the fields.")]}
+        )
+    return request.data
+
+
+def version_of(request) -> int | None:
+    """The optional ``version`` the client loaded (optimistic locking)."""
+    value = body(request).get("version")
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise exceptions.ValidationError(
+            {"version": [_("Give the version as a whole number.")]}
+        ) from None
+
+
 class ScopedViewSet(viewsets.GenericViewSet):
     """Base of every API viewset: rows from ``visible_to(request.user)`` (out of scope: 404),
     verbs from Django permissions."""
@@ -107,8 +136,21 @@ class RegionSerializer(serializers.ModelSerializer):
         ]
 
 
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A reference to an object of a scoped model: only objects the requesting user can see are
+    accepted (another region's id reads the same as a missing one)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        queryset = super().get_queryset()
+        return queryset.visible_to(request.user if request else None)
+
+
 class OrganizationSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    parent = ScopedPrimaryKeyField(
+        queryset=Organization.objects.all(), required=False, allow_null=True
+    )
     jurisdiction = serializers.SlugRelatedField(
         slug_field="code", queryset=Region.objects.all(), many=True, required=False
     )
@@ -166,7 +208,7 @@ class UserWriteSerializer(serializers.Serializer):
     real_name = serializers.CharField(max_length=64)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    organization = ScopedPrimaryKeyField(queryset=Organization.objects.all())
     roles = serializers.ListField(child=serializers.CharField(), required=False)
 
 
@@ -212,15 +254,12 @@ class TokenThrottle(AnonRateThrottle):
 def token_obtain(request):
     """Exchange a username and password (and a TOTP code, where the user has a second factor)
     for an API token. Failures count toward the account lockout."""
-    username = str(request.data.get("username", ""))
-    password = str(request.data.get("password", ""))
+    data = body(request)
+    username = str(data.get("username") or "")[:150]
+    password = str(data.get("password") or "")[:4096]
     if not username or not password:
         raise exceptions.ValidationError(
-            {
-                k: [_("This field is required.")]
-                for k in ("username", "password")
-                if not request.data.get(k)
-            }
+            {k: [_("This field is required.")] for k in ("username", "password") if not data.get(k)}
         )
     user = authenticate(request._request, username=username, password=password)
     if getattr(request._request, "axes_locked_out", False):
@@ -230,7 +269,7 @@ def token_obtain(request):
     if user is None:
         raise exceptions.AuthenticationFailed(_("The username or password is wrong."))
     if user_has_device(user, confirmed=True) or services.mfa_required(user):
-        otp = str(request.data.get("otp", ""))
+        otp = str(data.get("otp") or "")[:16]
         if not otp or match_token(user, otp) is None:
             raise exceptions.AuthenticationFailed(
                 _("A valid second-factor code (otp) is required.")
@@ -239,11 +278,11 @@ def token_obtain(request):
         raise exceptions.PermissionDenied(
             _("The password must be changed first: log in to the web interface to change it.")
         )
-    token, key = services.token_create(user=user, name=str(request.data.get("name", "api"))[:64])
+    token, key = services.token_create(user=user, name=str(data.get("name") or "api")[:64])
     return Response({"token": key, "expires": token.expires_at}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=None)
+@extend_schema(request=None, responses={204: None})
 @api_view(["POST"])
 def token_revoke(request):
     """Revoke the token used for this request."""
@@ -296,17 +335,16 @@ class OrganizationViewSet(
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
+        data.pop("version", None)
         jurisdiction = data.pop("jurisdiction", None)
-        version = self.request.data.get("version")
         org = Organization.objects.get(pk=serializer.instance.pk)
         serializer.instance = services.organization_update(
             by=self.request.user,
             organization=org,
-            version=int(version) if version not in (None, "") else None,
+            version=version_of(self.request),
+            jurisdiction=jurisdiction,
             **data,
         )
-        if jurisdiction is not None:
-            serializer.instance.jurisdiction.set(jurisdiction)
 
 
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -331,28 +369,21 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     def create(self, request):
         if not request.user.has_perm("core.add_user"):
             raise exceptions.PermissionDenied()
-        data = UserWriteSerializer(data=request.data)
+        data = UserWriteSerializer(data=body(request), context={"request": request})
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        org = (
-            Organization.objects.visible_to(request.user)
-            .filter(pk=values["organization"].pk)
-            .first()
-        )
-        if org is None:
-            raise exceptions.ValidationError({"organization": [_("Unknown organisation.")]})
         user, password = services.user_create(
             by=request.user,
             username=values["username"],
-            organization=org,
+            organization=values["organization"],
             roles=values.get("roles", []),
             real_name=values["real_name"],
             phone=values.get("phone", ""),
             email=values.get("email", ""),
         )
-        body = UserSerializer(user).data
-        body["initial_password"] = password
-        return Response(body, status=status.HTTP_201_CREATED)
+        result = UserSerializer(user).data
+        result["initial_password"] = password
+        return Response(result, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=inline_serializer(
@@ -363,8 +394,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     @action(detail=True, methods=["post"])
     def roles(self, request, pk=None):
         target = self.get_object()
-        roles = request.data.get("roles")
-        if not isinstance(roles, list):
+        roles = body(request).get("roles")
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise exceptions.ValidationError({"roles": [_("Give a list of role codes.")]})
         services.user_set_roles(by=request.user, user=target, roles=roles)
         return Response(UserSerializer(User.objects.get(pk=target.pk)).data)

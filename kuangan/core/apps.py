@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import navigation, panels, signals  # noqa: F401  (auth events, home panels)
+        from . import navigation, panels, schema, signals  # noqa: F401  (auth events, panels, API)
         from .navigation import MenuItem
         from .permissions import sync_role_groups
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import math
 import secrets
+import warnings
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,6 +36,9 @@ ALLOWED = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ({"docx"}, "Word"),
 }
 MAX_ARCHIVE_MEMBERS = 2000
+# A part of an Office document that unpacks to more than this many times its packed size is a
+# zip bomb (real documents stay far below: XML compresses about 10:1).
+MAX_COMPRESSION_RATIO = 200
 _FORBIDDEN_NAME_CHARS = set('/\\:*?"<>|') | {chr(i) for i in range(32)}
 
 
@@ -86,6 +91,16 @@ def _check_archive(data: bytes) -> str:
                     _("The document would unpack to more than %(mb)d MB and is refused.")
                     % {"mb": settings.UPLOAD_MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}
                 )
+            for member in members:
+                ratio = member.file_size / max(member.compress_size, 1)
+                if member.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO:
+                    raise ValidationError(
+                        _(
+                            "The document contains a part that unpacks to %(ratio)d times its "
+                            "size (a “zip bomb”); it is refused."
+                        )
+                        % {"ratio": ratio}
+                    )
             names = {m.filename for m in members}
     except zipfile.BadZipFile as exc:
         raise ValidationError(_("The document is damaged and cannot be read.")) from exc
@@ -98,37 +113,73 @@ def _check_archive(data: bytes) -> str:
     )
 
 
-def _gps_value(values, ref) -> Decimal | None:
+def _gps_value(values, ref, limit: int) -> Decimal | None:
+    """Degrees from EXIF (degrees, minutes, seconds) and the hemisphere reference."""
     try:
         d, m, s = (float(v) for v in values)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
-    value = Decimal(str(round(d + m / 60 + s / 3600, 6)))
-    return -value if ref in ("S", "W") else value
+    degrees = d + m / 60 + s / 3600
+    if not math.isfinite(degrees) or not 0 <= degrees <= limit:
+        return None
+    value = Decimal(str(round(degrees, 6)))
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "ignore")
+    return -value if str(ref or "").strip("\x00 ").upper() in ("S", "W") else value
+
+
+def _too_many_pixels(width: int | None = None, height: int | None = None) -> ValidationError:
+    limit = settings.UPLOAD_MAX_PIXELS // 1_000_000
+    if width and height:
+        return ValidationError(
+            _(
+                "The image is %(w)d × %(h)d pixels, more than the %(limit)d million allowed "
+                "(a “decompression bomb”); it is refused."
+            )
+            % {"w": width, "h": height, "limit": limit}
+        )
+    return ValidationError(
+        _(
+            "The image has more than the %(limit)d million pixels allowed (a “decompression "
+            "bomb”); it is refused."
+        )
+        % {"limit": limit}
+    )
 
 
 def _inspect_image(data: bytes, result: Inspected) -> None:
+    """Check an image before anything decodes its pixels: the declared size against
+    ``UPLOAD_MAX_PIXELS``, then the file's structure; read the EXIF time and GPS position."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-            if width * height > settings.UPLOAD_MAX_PIXELS:
-                raise ValidationError(
-                    _("The image is %(w)d × %(h)d pixels, more than allowed; it is refused.")
-                    % {"w": width, "h": height}
-                )
-            image.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            exif = image.getexif()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if width * height > settings.UPLOAD_MAX_PIXELS:
+                    raise _too_many_pixels(width, height)
+                image.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                exif = image.getexif()
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise _too_many_pixels() from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(_("The image is damaged or not a real image.")) from exc
-    if not exif:
-        return
+    if exif:
+        try:
+            _read_exif(exif, result)
+        except Exception:  # noqa: BLE001, S110 (a damaged EXIF block is only missing metadata)
+            pass
+
+
+def _read_exif(exif, result: Inspected) -> None:
+    """The photo's time (DateTimeOriginal, else DateTime; EXIF has no zone: local time) and
+    its GPS position."""
     exif_ifd = exif.get_ifd(0x8769)
-    stamp = exif_ifd.get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, DateTime
+    stamp = exif_ifd.get(0x9003) or exif.get(0x0132)
     if isinstance(stamp, str):
         try:
             naive = dt.datetime.strptime(stamp.strip("\x00 "), "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007 (EXIF has no zone)
@@ -137,8 +188,10 @@ def _inspect_image(data: bytes, result: Inspected) -> None:
             pass
     gps = exif.get_ifd(0x8825)
     if gps and 2 in gps and 4 in gps:
-        result.latitude = _gps_value(gps.get(2), gps.get(1))
-        result.longitude = _gps_value(gps.get(4), gps.get(3))
+        latitude = _gps_value(gps.get(2), gps.get(1), 90)
+        longitude = _gps_value(gps.get(4), gps.get(3), 180)
+        if latitude is not None and longitude is not None:
+            result.latitude, result.longitude = latitude, longitude
 
 
 def _too_large(size: int) -> ValidationError:

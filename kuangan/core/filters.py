@@ -18,6 +18,7 @@ class RegionSubtreeFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, lookup: str = "region", **kwargs):
         self.lookup = lookup
         kwargs.setdefault("queryset", Region.objects.all())
+        kwargs.setdefault("field_name", lookup)  # lets the OpenAPI schema type the parameter
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):

@@ -3,7 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Role
+from .choices import ADMIN_ROLES, Role
 from .models import Organization, Region
 
 
@@ -144,6 +144,11 @@ class UserForm(StyledForm, forms.Form):
         super().__init__(*args, **kwargs)
         if user is not None:
             self.fields["organization"].queryset = Organization.objects.visible_to(user)
+            if not user.has_perm("core.assign_roles"):
+                # Only the security administrator grants the administrator roles.
+                self.fields["roles"].choices = [
+                    (code, label) for code, label in Role.choices if code not in ADMIN_ROLES
+                ]
         if editing:
             del self.fields["username"]
             del self.fields["roles"]

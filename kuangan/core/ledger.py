@@ -21,7 +21,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import FileResponse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -68,10 +67,16 @@ def display(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, Decimal):
-        return number_format(value, use_l10n=False, force_grouping=True)
+        return format(value, ",")  # thousands separators, the digits as stored
     if hasattr(value, "all"):
         return "、".join(str(v) for v in value.all())
     return str(value)
+
+
+def sheet_name(title: str) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\."""
+    name = "".join("_" if ch in "[]:*?/\\" else ch for ch in str(title)).strip("'")
+    return name[:31] or "Sheet1"
 
 
 def write_xlsx(path: str, title: str, headers: list[str], rows: Iterable[list[Any]]) -> int:
@@ -86,7 +91,7 @@ def write_xlsx(path: str, title: str, headers: list[str], rows: Iterable[list[An
             "strings_to_numbers": False,
         },
     )
-    sheet = workbook.add_worksheet(title[:31] or "Sheet1")
+    sheet = workbook.add_worksheet(sheet_name(title))
     title_fmt = workbook.add_format({"bold": True, "font_size": 14, "align": "center"})
     head_fmt = workbook.add_format(
         {"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True, "valign": "vcenter"}
@@ -154,7 +159,10 @@ class LedgerView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
                 self.request.GET or None, queryset=qs, request=self.request
             )
             style_form(filterset.form)
-            qs = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+            if filterset.is_bound:
+                # A filter value that does not validate selects nothing (the form shows why),
+                # so an export never silently returns more rows than the filters asked for.
+                qs = filterset.qs if filterset.is_valid() else qs.none()
         q = self.request.GET.get("q", "").strip()
         if q and self.search_fields:
             cond = Q()
@@ -241,11 +249,17 @@ class LedgerView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             and (not self.create_perm or self.request.user.has_perm(self.create_perm))
             else None,
             empty_hint=self.empty_hint,
-            is_filtered=bool(
-                self.request.GET.get("q") or (filterset is not None and filterset.is_bound)
-            ),
+            is_filtered=self.is_filtered(filterset),
         )
         return ctx
+
+    def is_filtered(self, filterset) -> bool:
+        """Whether the user narrowed the rows (a search or a filter value, not just a sort)."""
+        if self.request.GET.get("q", "").strip():
+            return True
+        if filterset is None or not filterset.is_bound:
+            return False
+        return any(self.request.GET.get(name) not in (None, "") for name in filterset.form.fields)
 
     def export_rows(self, qs: QuerySet, columns: list[Column]):
         for obj in qs.iterator(chunk_size=2000):

@@ -6,11 +6,14 @@ from __future__ import annotations
 import ipaddress
 import time
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from . import audit
 
@@ -52,10 +55,17 @@ class RequestIdMiddleware:
 
 
 # Pages a signed-in user may reach before passing the checks below.
-_OPEN_PREFIXES = ("/static/", "/i18n/", "/api/", "/public/")
+_OPEN_PREFIXES = ("/static/", "/i18n/", "/public/")
 
 
 class SessionPolicyMiddleware:
+    """For a user signed in by session: the absolute session lifetime, a forced password
+    change (first login of a created account, or the rotation period passed) and the second
+    factor. Pages redirect; the API (used with the browser's session) answers a JSON 401/403,
+    so a session that has not passed the second factor cannot reach data through the API
+    either. (The idle timeout is the session's own expiry: ``SESSION_COOKIE_AGE``, renewed on
+    every request.)"""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -71,14 +81,41 @@ class SessionPolicyMiddleware:
                 return response
         return self.get_response(request)
 
+    @staticmethod
+    def _api_refusal(status: int, code: str, message) -> JsonResponse:
+        return JsonResponse(
+            {"error": {"code": code, "message": str(message), "fields": {}}}, status=status
+        )
+
     def _check(self, request, user):
         from .services import mfa_required, password_expired
 
+        api = request.path.startswith("/api/")
         now = time.time()
         started = request.session.setdefault("kuangan_login_at", now)
         if now - started > settings.SESSION_ABSOLUTE_HOURS * 3600:
             logout(request)
+            if api:
+                return self._api_refusal(
+                    401, "session_expired", _("Your session has ended. Log in again.")
+                )
             return redirect(f"{reverse('core:login')}?expired=1")
+        if api:
+            if user.must_change_password or password_expired(user):
+                return self._api_refusal(
+                    403,
+                    "password_change_required",
+                    _("The password must be changed first: change it in the web interface."),
+                )
+            if getattr(user, "otp_device", None) is None and (
+                _has_device(user) or mfa_required(user)
+            ):
+                return self._api_refusal(
+                    403,
+                    "second_factor_required",
+                    _("Pass the second factor in the web interface first."),
+                )
+            return None
         allowed = {
             reverse("core:logout"),
             reverse("core:password_change"),
@@ -89,12 +126,17 @@ class SessionPolicyMiddleware:
             return None
         if user.must_change_password or password_expired(user):
             return redirect("core:password_change")
-        otp_device = getattr(user, "otp_device", None)
-        if otp_device is None:
-            from django_otp import user_has_device
-
-            if user_has_device(user, confirmed=True):
-                return redirect(f"{reverse('core:otp_verify')}?next={request.get_full_path()}")
+        if getattr(user, "otp_device", None) is None:
+            if _has_device(user):
+                return redirect(
+                    f"{reverse('core:otp_verify')}?{urlencode({'next': request.get_full_path()})}"
+                )
             if mfa_required(user):
                 return redirect("core:otp_setup")
         return None
+
+
+def _has_device(user) -> bool:
+    from django_otp import user_has_device
+
+    return user_has_device(user, confirmed=True)

@@ -181,6 +181,29 @@ class Organization(TimeStampedModel, VersionedModel):
     def audit_region(self) -> Region:
         return self.region
 
+    def clean(self) -> None:
+        errors = {}
+        if self.credit_code:
+            from .credit_code import validate_credit_code
+
+            try:
+                self.credit_code = validate_credit_code(self.credit_code)
+            except ValidationError as exc:
+                errors["credit_code"] = exc.messages
+        if self.parent_id is not None:
+            seen = {self.pk} if self.pk else set()
+            node = self.parent
+            while node is not None:
+                if node.pk in seen:
+                    errors["parent"] = [
+                        _("An organisation cannot be placed under itself or its subordinates.")
+                    ]
+                    break
+                seen.add(node.pk)
+                node = node.parent
+        if errors:
+            raise ValidationError(errors)
+
     def governed_paths(self) -> list[str]:
         regions = list(self.jurisdiction.all())
         if not regions:

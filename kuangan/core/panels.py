@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from axes.models import AccessAttempt
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +79,8 @@ def system_admin_panel(user):
 def security_admin_panel(user):
     if Role.SECURITY_ADMIN not in user.roles:
         return None
+    from .views import visible_access_attempts
+
     users = User.objects.visible_to(user).filter(is_active=True)
     with_otp = (
         TOTPDevice.objects.filter(user__in=users, confirmed=True).values("user").distinct().count()
@@ -88,7 +89,7 @@ def security_admin_panel(user):
         _("Security"),
         "core/panels/security_admin.html",
         {
-            "locked": AccessAttempt.objects.order_by("-attempt_time")[:10],
+            "locked": visible_access_attempts(user)[:10],
             "users": users.count(),
             "with_otp": with_otp,
         },

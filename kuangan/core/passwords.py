@@ -44,7 +44,8 @@ class CharacterClassValidator:
 
 
 class PasswordHistoryValidator:
-    """The new password must differ from the current one and the last ``history`` ones."""
+    """The new password must differ from the last ``history`` passwords of the user: the
+    current one and the ``history - 1`` before it."""
 
     def __init__(self, history: int = 5):
         self.history = history
@@ -57,7 +58,7 @@ class PasswordHistoryValidator:
         current = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
         previous = list(
             PasswordHistory.objects.filter(user_id=user.pk).values_list("password", flat=True)[
-                : self.history
+                : self.history - 1
             ]
         )
         for encoded in [current, *previous]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit
-from .choices import AuditAction, Role
+from .choices import ADMIN_ROLES, AuditAction, OrganizationKind, Role
 from .models import ApiToken, Notification, Organization, PasswordHistory, Region, User
 
 
@@ -36,7 +36,10 @@ class ConflictError(Exception):
 
 
 def require_perm(actor: User, perm: str, obj: models.Model | None = None) -> None:
-    """Refuse (and audit the refusal) when ``actor`` lacks ``perm``."""
+    """Refuse (and audit the refusal) when ``actor`` lacks ``perm``.
+
+    Call it before opening the service's transaction: a refusal raised inside an atomic block
+    would roll its own audit event back."""
     if actor is not None and actor.is_active and actor.has_perm(perm):
         return
     audit.record(
@@ -45,8 +48,16 @@ def require_perm(actor: User, perm: str, obj: models.Model | None = None) -> Non
         obj=obj,
         success=False,
         changes={"permission": perm},
+        region=None if obj is not None else _actor_region(actor),
     )
-    raise PermissionDenied(_("You do not have permission to do this."))
+    exc = PermissionDenied(_("You do not have permission to do this."))
+    exc.audited = True  # the 403 handlers do not record it a second time
+    raise exc
+
+
+def _actor_region(actor) -> Region | None:
+    audit_region = getattr(actor, "audit_region", None)
+    return audit_region() if callable(audit_region) else None
 
 
 def ensure_visible(actor: User, obj: models.Model) -> None:
@@ -95,10 +106,17 @@ ORGANIZATION_FIELDS = [
 ]
 
 
+def _jurisdiction_codes(org: Organization) -> list[str]:
+    return sorted(org.jurisdiction.values_list("code", flat=True))
+
+
 def organization_create(
     *, by: User, jurisdiction: list[Region] | None = None, **fields
 ) -> Organization:
     require_perm(by, "core.add_organization")
+    unknown = set(fields) - set(ORGANIZATION_FIELDS)
+    if unknown:
+        raise ValidationError({key: _("This field cannot be set here.") for key in unknown})
     with transaction.atomic():
         org = Organization(**fields)
         org.full_clean()
@@ -106,29 +124,41 @@ def organization_create(
         if jurisdiction:
             org.jurisdiction.set(jurisdiction)
         ensure_visible(by, org)
-        audit.record(
-            actor=by,
-            action=AuditAction.CREATED,
-            obj=org,
-            changes=audit.diff({}, audit.snapshot(org)),
-        )
+        changes = audit.diff({}, audit.snapshot(org))
+        if jurisdiction:
+            changes["jurisdiction"] = [[], _jurisdiction_codes(org)]
+        audit.record(actor=by, action=AuditAction.CREATED, obj=org, changes=changes)
     return org
 
 
 def organization_update(
-    *, by: User, organization: Organization, version: int | None = None, **fields
+    *,
+    by: User,
+    organization: Organization,
+    version: int | None = None,
+    jurisdiction: list[Region] | None = None,
+    **fields,
 ) -> Organization:
+    """Change ``fields`` (and the governed regions, when ``jurisdiction`` is given) of an
+    organisation; refused when someone changed it since ``version``."""
     require_perm(by, "core.change_organization", organization)
     with transaction.atomic():
         before = audit.snapshot(organization)
+        before_jurisdiction = _jurisdiction_codes(organization)
         for key, value in fields.items():
             if key not in ORGANIZATION_FIELDS:
                 raise ValidationError({key: _("This field cannot be changed here.")})
             setattr(organization, key, value)
         organization.full_clean()
-        save_versioned(organization, expected_version=version, fields=list(fields))
+        if fields or jurisdiction is not None:
+            save_versioned(organization, expected_version=version, fields=list(fields))
+        if jurisdiction is not None:
+            organization.jurisdiction.set(jurisdiction)
         ensure_visible(by, organization)
         changes = audit.diff(before, audit.snapshot(organization))
+        after_jurisdiction = _jurisdiction_codes(organization)
+        if after_jurisdiction != before_jurisdiction:
+            changes["jurisdiction"] = [before_jurisdiction, after_jurisdiction]
         if changes:
             audit.record(actor=by, action=AuditAction.UPDATED, obj=organization, changes=changes)
     return organization
@@ -168,11 +198,13 @@ def user_create(
 ) -> tuple[User, str]:
     """Create an account. Returns the user and its initial password, which the user must
     change at first login. ``by=None`` only for set-up commands (demo data)."""
+    roles = set(roles)
     if by is not None:
         require_perm(by, "core.add_user")
-        if roles and not by.has_perm("core.assign_roles") and not by.has_perm("core.add_user"):
+        # Separation of duties: the system administrator creates accounts with day-to-day
+        # roles; only the security administrator grants an administrator role.
+        if roles & ADMIN_ROLES:
             require_perm(by, "core.assign_roles")
-    roles = set(roles)
     password = password or generate_password()
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
@@ -375,6 +407,7 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 def token_revoke(*, by: User, token: ApiToken) -> ApiToken:
     if token.user_id != by.pk:
         require_perm(by, "core.change_user", token.user)
+        ensure_visible(by, token.user)
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -407,12 +440,21 @@ def notify(*, recipients, title: str, body: str = "", url: str = "") -> int:
 
 
 def users_with_roles_in(region: Region, roles: set[str]):
-    """Active regulator users whose jurisdiction contains ``region`` and who hold one of
-    ``roles`` (for notifications to 'the county bureau')."""
-    ancestors = [p for p in _prefixes(region.path)]
+    """Active regulator or local-government users whose jurisdiction contains ``region`` and
+    who hold one of ``roles`` (for notifications to 'the county bureau'). An organisation
+    governs its listed jurisdiction, or its own region's subtree when none is listed."""
+    ancestors = _prefixes(region.path)
+    governs = models.Q(
+        organization__jurisdiction__isnull=True, organization__region__path__in=ancestors
+    ) | models.Q(organization__jurisdiction__path__in=ancestors)
     return (
-        User.objects.filter(is_active=True, groups__name__in=roles)
-        .filter(models.Q(organization__region__path__in=ancestors))
+        User.objects.filter(
+            is_active=True,
+            groups__name__in=roles,
+            organization__is_active=True,
+            organization__kind__in=[OrganizationKind.REGULATOR, OrganizationKind.GOVERNMENT],
+        )
+        .filter(governs)
         .distinct()
     )
 

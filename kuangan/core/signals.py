@@ -54,6 +54,10 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 
 @receiver(user_locked_out, dispatch_uid="kuangan_audit_locked_out")
 def _locked_out(sender, request, username, ip_address, **kwargs):
+    # django-axes signals the lockout itself (it has just counted the failure that reached the
+    # limit) and again for each attempt refused while locked; those are failed logins already.
+    if getattr(request, "axes_failures_since_start", None) is None:
+        return
     user = _find_user(username)
     audit.record(
         actor=None,

@@ -14,7 +14,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -44,6 +44,7 @@ from .forms import (
 from .home import panels_for
 from .ledger import Column, LedgerView, Tab
 from .models import ApiToken, Attachment, AuditEvent, Notification, Organization, User
+from .scope import scope_of
 
 # --- Shared bases ---------------------------------------------------------------------------
 
@@ -64,9 +65,28 @@ class ObjectPageView(ScopedMixin, DetailView):
     template_name = "core/object_page.html"
     data_template = "core/object_data.html"
     context_object_name = "object"
+    list_url_name: str | None = None  # the object's ledger: region crumbs link to it, filtered
 
     def tabs(self) -> list[Tab]:
         return []
+
+    def breadcrumb_region(self):
+        """The region the object belongs to (its ``audit_region()`` by default)."""
+        audit_region = getattr(self.object, "audit_region", None)
+        return audit_region() if callable(audit_region) else None
+
+    def breadcrumbs(self) -> list[tuple[str, str | None]]:
+        """省 › 市 › 县 › the object: the jurisdiction the object lies in, each level linking
+        to the object's ledger filtered to that region. Override to add levels (an enterprise
+        before its mine) and call ``super()``."""
+        list_url = reverse(self.list_url_name) if self.list_url_name else None
+        crumbs: list[tuple[str, str | None]] = []
+        region = self.breadcrumb_region()
+        if region is not None:
+            for r in region.ancestors():
+                crumbs.append((r.name, f"{list_url}?region={r.pk}" if list_url else None))
+        crumbs.append((str(self.object), None))
+        return crumbs
 
     def data_rows(self) -> list[tuple[str, object]]:
         obj = self.object
@@ -91,6 +111,7 @@ class ObjectPageView(ScopedMixin, DetailView):
         if active not in {t.key for t in tab_list}:
             active = "data"
         ctx.update(
+            breadcrumbs=self.breadcrumbs(),
             tabs=tab_list,
             active_tab=active,
             data_rows=self.data_rows(),
@@ -130,8 +151,6 @@ def lockout_response(request, credentials=None, *args, **kwargs):
         "address. Try again later or ask your security administrator to unlock it."
     ) % {"minutes": minutes}
     if request.path.startswith("/api/"):
-        from django.http import JsonResponse
-
         return JsonResponse(
             {"error": {"code": "locked_out", "message": message, "fields": {}}}, status=429
         )
@@ -156,16 +175,21 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         self.request.session["kuangan_login_at"] = timezone.now().timestamp()
-        user = form.get_user()
+        # The login signal has just moved this login's time and address into "previous".
+        user = User.objects.only("previous_login_at", "previous_login_ip").get(
+            pk=form.get_user().pk
+        )
         if user.previous_login_at:
             messages.info(
                 self.request,
                 _("Your last login was at %(at)s from %(ip)s.")
                 % {
-                    "at": timezone.localtime(user.current_login_at).strftime("%Y-%m-%d %H:%M"),
-                    "ip": user.last_login_ip or "-",
+                    "at": timezone.localtime(user.previous_login_at).strftime("%Y-%m-%d %H:%M"),
+                    "ip": user.previous_login_ip or "-",
                 },
             )
+        else:
+            messages.info(self.request, _("This is the first login of this account."))
         return response
 
 
@@ -197,8 +221,12 @@ class PasswordChangeView(LoginRequiredMixin, FormView):
                 keep_session_key=self.request.session.session_key,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error("new_password1" if field == "__all__" else field, errors)
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    known = field in form.fields and field != "__all__"
+                    form.add_error(field if known else "new_password1", errors)
+            else:  # the policy validators' messages
+                form.add_error("new_password1", exc.messages)
             return self.form_invalid(form)
         update_session_auth_hash(self.request, user)
         messages.success(self.request, _("Your password has been changed."))
@@ -237,8 +265,21 @@ class OTPVerifyView(LoginRequiredMixin, FormView):
 
 
 class OTPSetupView(LoginRequiredMixin, FormView):
+    """Enrol a TOTP device. A user who already has a confirmed device must first pass it in
+    this session: otherwise a stolen password alone could enrol a second device."""
+
     template_name = "core/otp_setup.html"
     form_class = OTPTokenForm
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if (
+            user.is_authenticated
+            and user_has_device(user, confirmed=True)
+            and not user.is_verified()
+        ):
+            return redirect(f"{reverse('core:otp_verify')}?next={reverse('core:otp_setup')}")
+        return super().dispatch(request, *args, **kwargs)
 
     def device(self) -> TOTPDevice:
         user = self.request.user
@@ -385,6 +426,10 @@ class OrganizationLedger(LedgerView):
 class OrganizationPage(ObjectPageView):
     model = Organization
     permission_required = "core.view_organization"
+    list_url_name = "core:organization_list"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("region", "parent")
 
     def tabs(self):
         user = self.request.user
@@ -436,6 +481,8 @@ class OrganizationFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView
     organization = None
 
     def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
         if "pk" in kwargs:
             self.organization = get_object_or_404(
                 Organization.objects.visible_to(request.user), pk=kwargs["pk"]
@@ -475,18 +522,27 @@ class OrganizationFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView
                 org = services.organization_update(
                     by=self.request.user,
                     organization=org,
-                    version=int(self.request.POST.get("version") or 0),
+                    version=_posted_version(self.request),
+                    jurisdiction=jurisdiction,
                     **data,
                 )
-                org.jurisdiction.set(jurisdiction)
-        except services.ConflictError as exc:
-            form.add_error(None, str(exc))
+        except (services.ConflictError, PermissionDenied) as exc:
+            # A stale edit, or a result outside the user's jurisdiction: say so on the form.
+            form.add_error(None, str(exc) or _("You do not have permission to do this."))
             return self.form_invalid(form)
         except ValidationError as exc:
             _apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect("core:organization_detail", org.pk)
+
+
+def _posted_version(request) -> int:
+    """The version the form was loaded at (a missing or bad value can only conflict)."""
+    try:
+        return int(request.POST.get("version") or 0)
+    except ValueError:
+        return 0
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -534,9 +590,19 @@ class UserPage(ObjectPageView):
     model = User
     permission_required = "core.view_user"
     template_name = "core/user_page.html"
+    list_url_name = "core:user_list"
 
     def get_queryset(self):
         return super().get_queryset().select_related("organization__region")
+
+    def breadcrumbs(self):
+        crumbs = super().breadcrumbs()
+        org = self.object.organization
+        if org is not None:
+            visible = Organization.objects.visible_to(self.request.user).filter(pk=org.pk)
+            url = org.get_absolute_url() if visible.exists() else None
+            crumbs.insert(len(crumbs) - 1, (org.name, url))
+        return crumbs
 
     def data_rows(self):
         u = self.object
@@ -571,6 +637,8 @@ class UserFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     target = None
 
     def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
         if "pk" in kwargs:
             self.target = get_object_or_404(User.objects.visible_to(request.user), pk=kwargs["pk"])
             self.permission_required = "core.change_user"
@@ -626,15 +694,16 @@ class UserFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 user = services.user_update(
                     by=self.request.user,
                     user=self.target,
-                    version=int(self.request.POST.get("version") or 0),
+                    version=_posted_version(self.request),
                     real_name=data["real_name"],
                     phone=data["phone"],
                     email=data["email"],
                     organization=data["organization"],
                 )
                 messages.success(self.request, _("Saved."))
-        except services.ConflictError as exc:
-            form.add_error(None, str(exc))
+        except (services.ConflictError, PermissionDenied) as exc:
+            # A stale edit, or a result outside the user's jurisdiction: say so on the form.
+            form.add_error(None, str(exc) or _("You do not have permission to do this."))
             return self.form_invalid(form)
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -648,6 +717,8 @@ class UserRolesView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     permission_required = "core.assign_roles"
 
     def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
         self.target = get_object_or_404(User.objects.visible_to(request.user), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
@@ -668,6 +739,9 @@ class UserRolesView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
+            return self.form_invalid(form)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
             return self.form_invalid(form)
         messages.success(self.request, _("Roles saved."))
         return redirect("core:user_detail", self.target.pk)
@@ -713,11 +787,7 @@ class UserActionView(LoginRequiredMixin, View):
             raise Http404
         self.perm, self.label, self.consequence = self.actions[action]
         if not request.user.is_authenticated:
-            return (
-                self.handle_no_permission()
-                if hasattr(self, "handle_no_permission")
-                else redirect("core:login")
-            )
+            return self.handle_no_permission()
         self.target = get_object_or_404(User.objects.visible_to(request.user), pk=kwargs["pk"])
         if not request.user.has_perm(self.perm):
             raise PermissionDenied
@@ -879,27 +949,50 @@ def attachment_download(request, pk: int):
 # --- Errors ---------------------------------------------------------------------------------
 
 
+def _api_error(request, status: int, code: str, message: str):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": code, "message": str(message), "fields": {}}}, status=status
+        )
+    return None
+
+
 def error_404(request, exception=None):
+    message = _("This page does not exist, or it lies outside your jurisdiction.")
+    json_response = _api_error(request, 404, "not_found", message)
+    if json_response is not None:
+        return json_response
     return TemplateResponse(
         request,
         "core/error.html",
-        {
-            "code": 404,
-            "message": _("This page does not exist, or it lies outside your jurisdiction."),
-        },
+        {"code": 404, "message": message},
         status=404,
     ).render()
 
 
-def error_403(request, exception=None):
-    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+def audit_denial(request, exception=None) -> None:
+    """Record a refused request once (services that refuse have recorded it already)."""
+    if getattr(exception, "audited", False):
+        return
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
         audit.record(
-            actor=request.user,
+            actor=user,
             action=AuditAction.PERMISSION_DENIED,
             success=False,
-            object_repr=request.path[:200],
-            region=request.user.audit_region(),
+            object_repr=f"{request.method} {request.path}"[:200],
+            region=user.audit_region(),
         )
+    if exception is not None:
+        exception.audited = True
+
+
+def error_403(request, exception=None):
+    audit_denial(request, exception)
+    message = _("You do not have permission to do this.")
+    json_response = _api_error(request, 403, "permission_denied", message)
+    if json_response is not None:
+        return json_response
     return TemplateResponse(
         request,
         "core/error.html",
@@ -909,6 +1002,11 @@ def error_403(request, exception=None):
 
 
 def error_500(request):
+    json_response = _api_error(
+        request, 500, "server_error", _("Something went wrong on the server; try again later.")
+    )
+    if json_response is not None:
+        return json_response
     return render(
         request,
         "core/error.html",
@@ -922,10 +1020,10 @@ def error_500(request):
     )
 
 
+@login_required
 def role_overview(request):
-    """Security administrator: how many active users hold each role."""
-    if not request.user.is_authenticated:
-        return redirect("core:login")
+    """Security administrator: how many active users hold each role, the failed-login
+    records, and the security policy in force."""
     if not request.user.has_perm("core.assign_roles"):
         raise PermissionDenied
     counts = dict(
@@ -939,5 +1037,38 @@ def role_overview(request):
     return render(
         request,
         "core/roles.html",
-        {"rows": rows, "locked": AccessAttempt.objects.order_by("-attempt_time")[:50]},
+        {
+            "rows": rows,
+            "locked": visible_access_attempts(request.user)[:50],
+            "policy": security_policy(),
+        },
     )
+
+
+def visible_access_attempts(user):
+    """Failed-login records (django-axes) of the accounts this administrator can see; those of
+    unknown usernames only for administrators of the whole province."""
+    attempts = AccessAttempt.objects.order_by("-attempt_time")
+    if any(path.count("/") == 2 for path in scope_of(user).region_paths):
+        return attempts
+    return attempts.filter(username__in=User.objects.visible_to(user).values("username"))
+
+
+def security_policy() -> list[tuple[str, object]]:
+    """The security policy in force (settings, see settings.py), as label/value rows."""
+    return [
+        (_("Minimum password length"), settings.PASSWORD_MIN_LENGTH),
+        (_("Character classes required (of 4)"), settings.PASSWORD_MIN_CLASSES),
+        (_("Previous passwords that cannot be reused"), settings.PASSWORD_HISTORY),
+        (_("Password rotation (days, 0 = never)"), settings.PASSWORD_MAX_AGE_DAYS),
+        (_("Failed logins before lockout"), settings.AXES_FAILURE_LIMIT),
+        (
+            _("Lockout (minutes)"),
+            int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        ),
+        (_("Idle session timeout (minutes)"), settings.SESSION_IDLE_MINUTES),
+        (_("Absolute session lifetime (hours)"), settings.SESSION_ABSOLUTE_HOURS),
+        (_("Second factor required"), settings.MFA_REQUIRED),
+        (_("API token lifetime (days)"), settings.API_TOKEN_DAYS),
+        (_("Audit hash algorithm"), settings.AUDIT_HASH_ALGORITHM.upper()),
+    ]

@@ -1,0 +1,428 @@
+"""Core services: each checks permission, validates, saves, re-checks scope and writes exactly
+one audit event with before/after, in one transaction."""
+
+from contextlib import contextmanager
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth.models import Group
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
+
+from kuangan.core import services
+from kuangan.core.choices import AuditAction, OrganizationKind, RegulatorAgency, Role
+from kuangan.core.models import ApiToken, AuditEvent, Notification, Organization, Region, User
+
+from .factories import PASSWORD, make_organization, make_user
+
+
+def _new_events(start: int) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(id__gt=start).order_by("id"))
+
+
+def _last_id() -> int:
+    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+@contextmanager
+def one_event(action: str | None = None):
+    """Exactly one audit event is written inside the block (also when the block raises);
+    yields a list that holds it afterwards."""
+    start = _last_id()
+    box: list[AuditEvent] = []
+
+    def check():
+        box.extend(_new_events(start))
+        assert len(box) == 1, f"expected one audit event, got {[e.action for e in box]}"
+        if action is not None:
+            assert box[0].action == action
+
+    try:
+        yield box
+    except Exception:
+        check()
+        raise
+    check()
+
+
+@contextmanager
+def no_event_but(*allowed: str):
+    """No audit event other than ``allowed`` is written inside the block."""
+    start = _last_id()
+
+    def check():
+        actions = [e.action for e in _new_events(start)]
+        assert set(actions) <= set(allowed), actions
+
+    try:
+        yield
+    except Exception:
+        check()
+        raise
+    check()
+
+
+@pytest.fixture
+def province_admin(db):
+    return make_user("220000", role=Role.PROVINCE_ADMIN)
+
+
+@pytest.fixture
+def baishan_admin(db):
+    """A province_admin-role user of the 白山市 bureau: its jurisdiction is 白山市."""
+    return make_user("220600", role=Role.PROVINCE_ADMIN)
+
+
+def enterprise_fields(region_code="220605", **extra):
+    from kuangan.core.credit_code import make_credit_code
+
+    return {
+        "kind": OrganizationKind.ENTERPRISE,
+        "name": "松树镇煤业有限公司",
+        "region": Region.objects.get(code=region_code),
+        "credit_code": make_credit_code(region_code, 12345678),
+        **extra,
+    }
+
+
+# --- Organisations ---------------------------------------------------------------------------
+
+
+def test_create_an_organisation(baishan_admin):
+    with one_event(AuditAction.CREATED) as box:
+        org = services.organization_create(by=baishan_admin, **enterprise_fields())
+    event = box[0]
+    assert event.actor_id == baishan_admin.pk and event.object_id == str(org.pk)
+    assert event.changes["name"] == [None, "松树镇煤业有限公司"]
+    assert event.region.code == "220605"
+
+
+def test_an_organisation_outside_the_jurisdiction_is_refused_and_rolled_back(baishan_admin):
+    with pytest.raises(PermissionDenied), no_event_but():
+        services.organization_create(by=baishan_admin, **enterprise_fields("220102"))
+    assert not Organization.objects.filter(name="松树镇煤业有限公司").exists()
+
+
+def test_a_user_without_the_permission_is_refused_and_the_refusal_audited(db):
+    inspector = make_user("220600", role=Role.REGULATOR_INSPECTOR)
+    with pytest.raises(PermissionDenied), one_event(AuditAction.PERMISSION_DENIED) as box:
+        services.organization_create(by=inspector, **enterprise_fields())
+    assert box[0].changes == {"permission": "core.add_organization"} and not box[0].success
+    assert not Organization.objects.filter(name="松树镇煤业有限公司").exists()
+
+
+def test_a_wrong_credit_code_names_the_position(baishan_admin):
+    fields = enterprise_fields()
+    fields["credit_code"] = fields["credit_code"][:17] + (
+        "0" if fields["credit_code"][17] != "0" else "1"
+    )
+    with pytest.raises(ValidationError) as exc, no_event_but():
+        services.organization_create(by=baishan_admin, **fields)
+    assert "position 18" in str(exc.value.message_dict["credit_code"])
+
+
+def test_an_unknown_field_is_refused(baishan_admin):
+    with pytest.raises(ValidationError):
+        services.organization_create(by=baishan_admin, version=7, **enterprise_fields())
+
+
+def test_update_writes_one_event_with_before_and_after(baishan_admin):
+    org = make_organization("220605", OrganizationKind.ENTERPRISE, name="旧名称")
+    with one_event(AuditAction.UPDATED) as box:
+        services.organization_update(
+            by=baishan_admin, organization=org, version=1, name="新名称", phone="0439-1234567"
+        )
+    assert box[0].changes == {"name": ["旧名称", "新名称"], "phone": ["", "0439-1234567"]}
+    org.refresh_from_db()
+    assert org.version == 2 and org.name == "新名称"
+
+
+def test_an_update_that_changes_nothing_writes_nothing(baishan_admin):
+    org = make_organization("220605", OrganizationKind.ENTERPRISE, name="同名")
+    with no_event_but():
+        services.organization_update(by=baishan_admin, organization=org, name="同名")
+
+
+def test_a_stale_edit_is_refused(baishan_admin):
+    org = make_organization("220605", OrganizationKind.ENTERPRISE, name="原名")
+    services.organization_update(by=baishan_admin, organization=org, version=1, name="甲改")
+    stale = Organization.objects.get(pk=org.pk)
+    with pytest.raises(services.ConflictError), no_event_but():
+        services.organization_update(by=baishan_admin, organization=stale, version=1, name="乙改")
+    assert Organization.objects.get(pk=org.pk).name == "甲改"
+
+
+def test_moving_an_organisation_out_of_the_jurisdiction_is_rolled_back(baishan_admin):
+    org = make_organization("220605", OrganizationKind.ENTERPRISE, name="不许搬走")
+    with pytest.raises(PermissionDenied), no_event_but():
+        services.organization_update(
+            by=baishan_admin, organization=org, region=Region.objects.get(code="220102")
+        )
+    org.refresh_from_db()
+    assert org.region.code == "220605" and org.version == 1
+
+
+def test_jurisdiction_changes_are_audited_with_the_update(province_admin):
+    office = make_organization("220000", name="执法一处", agency=RegulatorAgency.MINE_SAFETY_ADMIN)
+    cities = list(Region.objects.filter(code__in=["220100", "220200"]))
+    with one_event(AuditAction.UPDATED) as box:
+        services.organization_update(by=province_admin, organization=office, jurisdiction=cities)
+    assert box[0].changes == {"jurisdiction": [[], ["220100", "220200"]]}
+    assert set(office.jurisdiction.values_list("code", flat=True)) == {"220100", "220200"}
+
+
+def test_an_organisation_cannot_be_placed_under_its_own_subordinate(province_admin):
+    parent = make_organization("220600", name="上级")
+    child = make_organization("220605", name="下级", parent=parent)
+    with pytest.raises(ValidationError) as exc:
+        services.organization_update(by=province_admin, organization=parent, parent=child)
+    assert "parent" in exc.value.message_dict
+
+
+# --- Users and roles -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def system_admin(db):
+    return make_user("220000", role=Role.SYSTEM_ADMIN)
+
+
+@pytest.fixture
+def security_admin(db):
+    return make_user("220000", role=Role.SECURITY_ADMIN)
+
+
+def test_system_admin_creates_an_account(system_admin):
+    org = make_organization("220605")
+    with one_event(AuditAction.CREATED) as box:
+        user, password = services.user_create(
+            by=system_admin,
+            username="new_inspector",
+            organization=org,
+            roles={Role.REGULATOR_INSPECTOR},
+            real_name="新执法人员",
+        )
+    assert user.must_change_password and user.check_password(password)
+    assert box[0].changes["roles"] == [[], ["regulator_inspector"]]
+    assert "password" not in box[0].changes
+    assert not user.is_superuser and not user.is_staff
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [
+        {Role.SYSTEM_ADMIN, Role.AUDIT_ADMIN},
+        {Role.SECURITY_ADMIN, Role.REGULATOR_INSPECTOR},
+        {Role.AUDIT_ADMIN, Role.PROVINCE_ADMIN},
+        {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN},
+    ],
+)
+def test_the_three_administrator_roles_exclude_every_other_role(security_admin, roles):
+    user = make_user("220000", role=Role.REGULATOR_INSPECTOR)
+    with pytest.raises(ValidationError, match="mutually exclusive"):
+        services.user_set_roles(by=security_admin, user=user, roles=roles)
+    with pytest.raises(ValidationError, match="mutually exclusive"):
+        services.user_create(by=None, username="combo", organization=user.organization, roles=roles)
+    assert User.objects.get(pk=user.pk).roles == {Role.REGULATOR_INSPECTOR}
+
+
+def test_the_database_refuses_an_administrator_role_beside_another(db):
+    user = make_user("220000", role=Role.SYSTEM_ADMIN)
+    for name in (Role.AUDIT_ADMIN, Role.REGULATOR_LEADER):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            user.groups.add(Group.objects.get(name=name))
+    inspector = make_user("220000", role=Role.REGULATOR_INSPECTOR)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        inspector.groups.add(Group.objects.get(name=Role.SECURITY_ADMIN))
+    # Two business roles together are fine.
+    inspector.groups.add(Group.objects.get(name=Role.REGULATOR_LEADER))
+    assert User.objects.get(pk=inspector.pk).roles == {
+        Role.REGULATOR_INSPECTOR,
+        Role.REGULATOR_LEADER,
+    }
+
+
+def test_a_role_must_fit_the_organisation_kind(system_admin):
+    enterprise = make_organization("220605", OrganizationKind.ENTERPRISE)
+    with pytest.raises(ValidationError, match="needs an organisation of kind"):
+        services.user_create(
+            by=system_admin,
+            username="wrong_kind",
+            organization=enterprise,
+            roles={Role.REGULATOR_INSPECTOR},
+        )
+
+
+def test_usernames_are_unique_ignoring_case(system_admin):
+    make_user("220605", username="Zhang")
+    with pytest.raises(ValidationError, match="already taken"):
+        services.user_create(by=system_admin, username="zhang", organization=None)
+
+
+def test_a_weak_initial_password_is_refused(system_admin):
+    with pytest.raises(ValidationError):
+        services.user_create(
+            by=system_admin, username="weak", organization=None, password="password"
+        )
+    assert not User.objects.filter(username="weak").exists()
+
+
+def test_the_system_admin_cannot_grant_an_administrator_role(system_admin):
+    org = make_organization("220000")
+    with pytest.raises(PermissionDenied), one_event(AuditAction.PERMISSION_DENIED):
+        services.user_create(
+            by=system_admin, username="auditor2", organization=org, roles={Role.AUDIT_ADMIN}
+        )
+    target = make_user("220000")
+    with pytest.raises(PermissionDenied):
+        services.user_set_roles(by=system_admin, user=target, roles={Role.REGULATOR_LEADER})
+
+
+def test_the_security_admin_grants_roles(security_admin):
+    target = make_user("220000", role=Role.REGULATOR_INSPECTOR)
+    with one_event(AuditAction.USER_ROLES_CHANGED) as box:
+        services.user_set_roles(by=security_admin, user=target, roles={Role.AUDIT_ADMIN})
+    assert box[0].changes == {"roles": [["regulator_inspector"], ["audit_admin"]]}
+    assert User.objects.get(pk=target.pk).roles == {Role.AUDIT_ADMIN}
+    with pytest.raises(PermissionDenied, match="own roles"):
+        services.user_set_roles(by=security_admin, user=security_admin, roles=set())
+    with pytest.raises(PermissionDenied):
+        services.user_create(by=security_admin, username="x1", organization=None)
+
+
+def test_user_update_is_audited_and_versioned(system_admin):
+    target = make_user("220605")
+    with one_event(AuditAction.UPDATED) as box:
+        services.user_update(by=system_admin, user=target, version=1, phone="13900000000")
+    assert box[0].changes == {"phone": ["", "13900000000"]}
+    with pytest.raises(services.ConflictError):
+        services.user_update(by=system_admin, user=User.objects.get(pk=target.pk), version=1)
+    with pytest.raises(ValidationError):
+        services.user_update(by=system_admin, user=target, is_superuser=True)
+
+
+def sessions_of(user) -> int:
+    return sum(
+        1
+        for s in Session.objects.all()
+        if str(s.get_decoded().get("_auth_user_id")) == str(user.pk)
+    )
+
+
+def open_session(user) -> str:
+    store = SessionStore()
+    store["_auth_user_id"] = str(user.pk)
+    store.create()
+    return store.session_key
+
+
+def test_deactivation_ends_sessions_and_revokes_tokens(system_admin):
+    target = make_user("220605")
+    open_session(target)
+    open_session(target)
+    other = open_session(system_admin)
+    services.token_create(user=target)
+    with one_event(AuditAction.USER_DEACTIVATED) as box:
+        services.user_set_active(by=system_admin, user=target, active=False)
+    assert box[0].changes == {"is_active": [True, False]}
+    assert sessions_of(target) == 0 and Session.objects.filter(session_key=other).exists()
+    assert not ApiToken.objects.filter(user=target, revoked_at__isnull=True).exists()
+    with one_event(AuditAction.USER_ACTIVATED):
+        services.user_set_active(by=system_admin, user=target, active=True)
+    with pytest.raises(PermissionDenied, match="your own"):
+        services.user_set_active(by=system_admin, user=system_admin, active=False)
+
+
+def test_reset_password_forces_a_change_and_ends_sessions(system_admin):
+    target = make_user("220605")
+    open_session(target)
+    with one_event(AuditAction.PASSWORD_CHANGED):
+        password = services.user_reset_password(by=system_admin, user=target)
+    target.refresh_from_db()
+    assert target.must_change_password and target.check_password(password)
+    assert sessions_of(target) == 0
+
+
+def test_unlock_clears_the_failed_logins(security_admin):
+    target = make_user("220605", username="locked_one")
+    AccessAttempt.objects.create(
+        username="locked_one", ip_address="10.0.0.1", failures_since_start=5, user_agent="x"
+    )
+    with one_event(AuditAction.USER_UNLOCKED) as box:
+        services.user_unlock(by=security_admin, user=target)
+    assert box[0].changes == {"attempts": 1}
+    assert not AccessAttempt.objects.filter(username="locked_one").exists()
+
+
+def test_tokens_are_created_and_revoked_with_audit(db):
+    user = make_user("220605")
+    with one_event(AuditAction.TOKEN_CREATED):
+        token, key = services.token_create(user=user, name="script")
+    assert token.key_hash == services.hash_token(key) and key not in token.key_hash
+    with one_event(AuditAction.TOKEN_REVOKED):
+        services.token_revoke(by=user, token=token)
+    stranger = make_user("220102")
+    with pytest.raises(PermissionDenied):
+        services.token_revoke(by=stranger, token=token)
+
+
+def test_change_password_checks_the_old_one(db):
+    user = make_user("220605")
+    with pytest.raises(ValidationError, match="current password"), no_event_but():
+        services.user_change_password(
+            user=user, old_password="wrong", new_password="Another#Pass2026"
+        )
+    with one_event(AuditAction.PASSWORD_CHANGED):
+        services.user_change_password(
+            user=user, old_password=PASSWORD, new_password="Another#Pass2026"
+        )
+
+
+def test_ensure_visible_and_require_perm(db):
+    user = make_user("220605")
+    services.ensure_visible(user, user.organization)
+    with pytest.raises(PermissionDenied):
+        services.ensure_visible(user, make_organization("220102"))
+    services.require_perm(user, "core.view_organization")
+    inactive = make_user("220605")
+    inactive.is_active = False
+    with pytest.raises(PermissionDenied):
+        services.require_perm(inactive, "core.view_organization")
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+def test_notify_reaches_active_users_only(db):
+    active = make_user("220605")
+    inactive = make_user("220605")
+    User.objects.filter(pk=inactive.pk).update(is_active=False)
+    inactive.refresh_from_db()
+    assert services.notify(recipients=[active, inactive, None], title="盯守提醒", url="/") == 1
+    assert Notification.objects.get().recipient == active
+
+
+def test_users_with_roles_in_follow_the_jurisdiction(db):
+    county = make_user("220605", username="county")
+    city = make_user("220600", username="city")
+    province = make_user("220000", username="province")
+    make_user("220602", username="neighbour")
+    make_user("220605", role=Role.ENTERPRISE_PRINCIPAL, username="enterprise")
+    office = make_organization("220000", name="执法二处", agency=RegulatorAgency.MINE_SAFETY_ADMIN)
+    office.jurisdiction.set([Region.objects.get(code="220600")])
+    make_user(organization=office, username="office2")
+    office3 = make_organization("220000", name="执法三处", agency=RegulatorAgency.MINE_SAFETY_ADMIN)
+    office3.jurisdiction.set([Region.objects.get(code="220700")])
+    make_user(organization=office3, username="office3")
+    found = services.users_with_roles_in(
+        Region.objects.get(code="220605"), {Role.REGULATOR_INSPECTOR}
+    )
+    assert set(found.values_list("username", flat=True)) == {
+        "county",
+        "city",
+        "province",
+        "office2",
+    }
+    assert {county, city, province} <= set(found)
