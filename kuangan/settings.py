@@ -346,6 +346,16 @@ SPECTACULAR_SETTINGS = {
         "RegionLevelEnum": "kuangan.core.choices.RegionLevel",
         "RegulatorAgencyEnum": "kuangan.core.choices.RegulatorAgency",
         "RoleEnum": "kuangan.core.choices.Role",
+        "MineKindEnum": "kuangan.registry.choices.MineKind",
+        "LicenceKindEnum": "kuangan.registry.choices.LicenceKind",
+        "PhaseKindEnum": "kuangan.campaigns.choices.PhaseKind",
+        "PriorityLevelEnum": "kuangan.campaigns.choices.PriorityLevel",
+        "InspectionKindEnum": "kuangan.inspections.choices.InspectionKind",
+        "TeamLevelEnum": "kuangan.inspections.choices.TeamLevel",
+        "HazardLevelEnum": "kuangan.hazards.choices.HazardLevel",
+        "OrderKindEnum": "kuangan.hazards.choices.OrderKind",
+        "RiskLevelEnum": "kuangan.hazards.choices.RiskLevel",
+        "ControlLevelEnum": "kuangan.hazards.choices.ControlLevel",
     },
 }
 

@@ -3,6 +3,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# One set of hazard levels for the whole system: the hazard ledger's.
+from kuangan.hazards.choices import HazardLevel  # noqa: F401
+
 
 class InspectionKind(models.TextChoices):
     SELF = "self", _("Self-inspection")
@@ -41,11 +44,6 @@ class Outcome(models.TextChoices):
     NONCOMPLIANT = "noncompliant", _("Non-compliant")
     NOT_APPLICABLE = "not_applicable", _("Not applicable")
     UNCHECKED = "unchecked", _("Not checked")
-
-
-class HazardLevel(models.TextChoices):
-    GENERAL = "general", _("General hazard")
-    MAJOR = "major", _("Major hazard")
 
 
 class Disposal(models.TextChoices):

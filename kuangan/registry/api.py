@@ -40,6 +40,7 @@ class MineSerializer(serializers.ModelSerializer):
         slug_field="code", queryset=Region.objects.filter(level=RegionLevel.COUNTY)
     )
     region_name = serializers.CharField(source="region.name", read_only=True)
+    suspended = serializers.BooleanField(source="is_suspended", read_only=True)
 
     class Meta:
         model = Mine
@@ -49,6 +50,7 @@ class MineSerializer(serializers.ModelSerializer):
             "enterprise_name",
             "region_name",
             *services.MINE_FIELDS[3:],
+            "suspended",
             "version",
             "created_at",
             "updated_at",

@@ -87,6 +87,7 @@ class MineFilterSet(django_filters.FilterSet):
         _("Licence expiring within 90 days"), method="filter_licence_expiring"
     )
     regulator_concern = yes_no(_("Regulator concern"))
+    suspended = yes_no(_("Suspended by order"), method="filter_suspended")
 
     class Meta:
         model = Mine
@@ -108,6 +109,7 @@ class MineFilterSet(django_filters.FilterSet):
             "flood_deadline",
             "licence_expiring",
             "regulator_concern",
+            "suspended",
         ]
 
     def __init__(self, *args, request=None, **kwargs):
@@ -148,6 +150,11 @@ class MineFilterSet(django_filters.FilterSet):
             return qs
         current = WatchDuty.objects.current(timezone.localdate()).filter(mine=OuterRef("pk"))
         return qs.filter(Exists(current)) if value else qs.exclude(Exists(current))
+
+    def filter_suspended(self, qs, name, value):
+        if value is None:
+            return qs
+        return qs.with_suspension().filter(suspended=value)
 
     def filter_licence_expiring(self, qs, name, value):
         if value is None:

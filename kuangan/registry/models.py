@@ -136,7 +136,23 @@ class MineQuerySet(ScopedQuerySet):
     scope_enterprise = "enterprise"
 
     def with_related(self) -> MineQuerySet:
-        return self.select_related("region", "region__parent", "enterprise")
+        return self.select_related("region", "region__parent", "enterprise").with_suspension()
+
+    def with_suspension(self) -> MineQuerySet:
+        """Annotate ``suspended``: a suspension order (责令停产整顿) is in force on the mine,
+        i.e. issued and not yet lifted or escalated (hazards app, looked up lazily so that
+        the registry does not depend on it)."""
+        from django.apps import apps
+        from django.db.models import Exists, OuterRef
+
+        order = apps.get_model("hazards", "Order")
+        in_force = order.objects.filter(
+            mine=OuterRef("pk"), kind="suspend", status__in=["issued", "complied"]
+        )
+        return self.annotate(suspended=Exists(in_force))
+
+    def suspended(self) -> MineQuerySet:
+        return self.with_suspension().filter(suspended=True)
 
     def licence_expiring(self, today: dt.date, days: int = 90) -> MineQuerySet:
         """Mines whose mining or safety licence runs out within ``days`` (or has run out)."""
@@ -435,6 +451,15 @@ class Mine(VersionedModel, TimeStampedModel):
         if not self.code and self.region_id:
             self.code = Mine.objects.allocate_codes(self.region, 1)[0]
         super().save(*args, **kwargs)
+
+    @property
+    def is_suspended(self) -> bool:
+        """A suspension order is in force (from the ``suspended`` annotation when present)."""
+        if "suspended" in self.__dict__:
+            return bool(self.__dict__["suspended"])
+        if not self.pk:
+            return False
+        return Mine.objects.filter(pk=self.pk).suspended().exists()
 
     # --- rule inputs --------------------------------------------------------------------
 

@@ -133,6 +133,13 @@ class MineLedger(VerdictMixin, LedgerView):
                 badge=_status_badge,
             ),
             Column(
+                "suspended",
+                gettext_lazy("Suspended by order"),
+                "is_suspended",
+                sort="suspended",
+                badge=lambda m: "bg-red text-red-fg" if m.is_suspended else "bg-secondary-lt",
+            ),
+            Column(
                 "campaign_scope",
                 gettext_lazy("Campaign scope"),
                 lambda m: (
@@ -407,7 +414,9 @@ def _mine_points(request):
                 "value": [float(mine.longitude), float(mine.latitude)],
                 "group": group,
                 "kind": str(mine.get_kind_display()),
-                "status": str(mine.get_status_display()),
+                "status": str(mine.get_status_display())
+                + (" · " + str(_("suspended by order")) if mine.is_suspended else ""),
+                "suspended": mine.is_suspended,
                 "county": mine.region.name,
                 "priority": v.priority.level,
                 "url": mine.get_absolute_url(),

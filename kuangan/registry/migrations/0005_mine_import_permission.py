@@ -4,14 +4,22 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0004_mine_status_label'),
+        ("registry", "0004_mine_status_label"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='mine',
-            options={'ordering': ['code'], 'permissions': [('set_regulator_concern', 'Can mark a mine as of regulator concern'), ('export_mine', 'Can export the mine registry'), ('import_mines', 'Can import the mine registry from a file')], 'verbose_name': 'mine', 'verbose_name_plural': 'mines'},
+            name="mine",
+            options={
+                "ordering": ["code"],
+                "permissions": [
+                    ("set_regulator_concern", "Can mark a mine as of regulator concern"),
+                    ("export_mine", "Can export the mine registry"),
+                    ("import_mines", "Can import the mine registry from a file"),
+                ],
+                "verbose_name": "mine",
+                "verbose_name_plural": "mines",
+            },
         ),
     ]

@@ -156,10 +156,12 @@ def test_create_and_update_through_the_api():
     assert Mine.objects.get(code=code).status == "producing"
 
 
-def test_an_inspector_may_change_but_not_create_nor_move_out(mines):
+def test_an_inspector_may_register_and_change_but_not_move_out(mines):
     client = api(make_user("220605", Role.REGULATOR_INSPECTOR))
     url = f"/api/v1/mines/{mines['coal'].code}/"
-    assert client.post("/api/v1/mines/", {}, format="json").status_code == 403
+    assert client.post("/api/v1/mines/", {}, format="json").status_code == 400
+    government = api(make_user("220605", Role.GOVERNMENT_USER))
+    assert government.post("/api/v1/mines/", {}, format="json").status_code == 403
     moved = client.patch(url, {"region": "220602"}, format="json")
     assert moved.status_code == 403
     assert Mine.objects.get(pk=mines["coal"].pk).region.code == "220605"

@@ -92,7 +92,7 @@ def test_the_importers_scope_applies(login, importer):
 
 
 def test_import_needs_the_permission(login, user_in):
-    user = user_in("220605", role=Role.REGULATOR_LEADER)
+    user = user_in("220605", role=Role.GOVERNMENT_USER)
     response = post(login(user), xlsx_bytes([mine_row()]))
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"

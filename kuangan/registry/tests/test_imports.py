@@ -691,7 +691,7 @@ def make_enterprise_user(user_in, enterprise) -> User:
 
 
 def test_without_the_import_permission_the_file_is_refused(user_in):
-    user = user_in("220605", role=Role.REGULATOR_INSPECTOR)
+    user = user_in("220605", role=Role.GOVERNMENT_USER)
     with pytest.raises(ImportRefused) as refused:
         run(user, [mine_row()])
     assert refused.value.status == 403

@@ -83,9 +83,10 @@ def test_create_with_a_given_code(admin):
     assert "code" in exc.value.message_dict
 
 
-def test_create_needs_the_permission(county_inspector):
+def test_create_needs_the_permission(user_in):
+    government = user_in("220605", role=Role.GOVERNMENT_USER)
     with pytest.raises(PermissionDenied):
-        services.mine_create(by=county_inspector, **fields())
+        services.mine_create(by=government, **fields())
     assert not Mine.objects.exists()
     assert AuditEvent.objects.filter(action=AuditAction.PERMISSION_DENIED).exists()
 
