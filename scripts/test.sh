@@ -1,42 +1,102 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, deploy checks, then pytest on SQLite (with the browser tests) and
-# on PostgreSQL when one is reachable (KUANGAN_TEST_DATABASE_URL, default the local server).
+# The whole test suite, after `scripts/setup.sh --test`:
+#   lint (ruff), complete migrations, complete translations, README lists every setting,
+#   `check --deploy` with the production profile, bandit, then pytest on SQLite (browser tests
+#   included) and on PostgreSQL.
+# Arguments go to both pytest runs: scripts/test.sh kuangan/core -k audit
+# Environment:
+#   KUANGAN_TEST_DATABASE_URL  PostgreSQL for the second run (default: the local server,
+#                              postgres://postgres@127.0.0.1:5432/kuangan)
+#   KUANGAN_REQUIRE_POSTGRES=1 fail (instead of skipping the PostgreSQL run) when it is not
+#                              reachable; .ci/run sets it
+#   KUANGAN_TEST_WORKERS       pytest-xdist workers (default 2; 0 runs in one process)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export KUANGAN_TESTING=1
 V=.venv/bin
+WORKERS="${KUANGAN_TEST_WORKERS:-2}"
+started=$SECONDS
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+# Tests read static files from the finders; an empty STATIC_ROOT keeps whitenoise quiet.
+export KUANGAN_STATIC_ROOT="$scratch/static"
+mkdir -p "$KUANGAN_STATIC_ROOT"
 
-echo "== ruff"
-$V/ruff check .
-$V/ruff format --check .
+failed=()
+step() { printf '\n== %s (%ss)\n' "$1" "$((SECONDS - started))"; }
+# check "name" command...: run a step; on failure note it and go on, so one run shows every
+# problem. The script fails at the end if any step failed.
+check() {
+  local name="$1"; shift
+  step "$name"
+  "$@" || { echo "FAILED: $name" >&2; failed+=("$name"); }
+}
 
-echo "== migrations are complete"
-KUANGAN_DATA_DIR="$(mktemp -d)" $V/kuangan makemigrations --check --dry-run >/dev/null
-
-echo "== check --deploy with the production profile"
-KUANGAN_TESTING=0 KUANGAN_DEBUG=0 KUANGAN_SECURE=1 KUANGAN_MFA_REQUIRED=1 \
+check "ruff check" $V/ruff check .
+check "ruff format" $V/ruff format --check .
+check "migrations are complete" \
+  env KUANGAN_DATA_DIR="$scratch/migrations" $V/kuangan makemigrations --check --dry-run
+check "translations are complete" \
+  env KUANGAN_DATA_DIR="$scratch/translations" $V/python scripts/check_translations.py
+check "README documents every setting" $V/python scripts/check_readme_settings.py
+check "check --deploy with the production profile" \
+  env KUANGAN_DEBUG=0 KUANGAN_SECURE=1 KUANGAN_MFA_REQUIRED=1 KUANGAN_BEHIND_PROXY=1 \
   KUANGAN_SECRET_KEY="$($V/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
-  KUANGAN_ALLOWED_HOSTS=kuangan.example.gov.cn KUANGAN_DATA_DIR="$(mktemp -d)" \
+  KUANGAN_ALLOWED_HOSTS=kuangan.example.gov.cn \
+  KUANGAN_CSRF_TRUSTED_ORIGINS=https://kuangan.example.gov.cn \
+  KUANGAN_DATA_DIR="$scratch/deploy" \
   $V/kuangan check --deploy --fail-level WARNING
+check "bandit" $V/bandit -q -r kuangan -ll -x '*/tests/*,*/migrations/*'
 
-echo "== bandit"
-$V/bandit -q -r kuangan -ll -x '*/tests/*'
+# pytest's exit code 5 means "no test collected": an error, never a silent pass. In the
+# PostgreSQL run, when tests were chosen on the command line, it only means that all of them are
+# browser tests (those run on SQLite only).
+run_pytest() {
+  local label="$1"; shift
+  local rc=0
+  KUANGAN_TESTING=1 $V/pytest -q -n "$WORKERS" --durations=10 "$@" || rc=$?
+  [ "$label" = "SQLite" ] && sqlite_rc=$rc
+  if [ "$rc" = 5 ]; then
+    if [ "$label" = "PostgreSQL" ] && [ "$chosen" -gt 0 ] && [ "$sqlite_rc" != 5 ]; then
+      echo "No PostgreSQL test among the chosen tests (browser tests run on SQLite only)."
+      return 0
+    fi
+    echo "pytest ($label) collected no tests: check the arguments and the test files." >&2
+  fi
+  return "$rc"
+}
+pytest_postgresql() {
+  KUANGAN_DATABASE_URL="$PG_URL" run_pytest "PostgreSQL" -m "not browser" "$@"
+}
+chosen=$#
+sqlite_rc=""
 
-echo "== pytest on SQLite"
-$V/pytest -q -p no:randomly "$@"
+check "pytest on SQLite (with the browser tests)" run_pytest "SQLite" "$@"
 
 PG_URL="${KUANGAN_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kuangan}"
 if $V/python - "$PG_URL" <<'PY'
-import sys, psycopg
+import sys
+
+import psycopg
+
+url = sys.argv[1].replace("postgres://", "postgresql://", 1)
 try:
-    url = sys.argv[1].replace("postgres://", "postgresql://", 1)
-    base = url.rsplit("/", 1)[0] + "/postgres"
-    psycopg.connect(base, connect_timeout=3).close()
+    psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", connect_timeout=5).close()
 except Exception as exc:
-    print(f"PostgreSQL not reachable ({exc}); skipping the PostgreSQL run.")
+    print(f"PostgreSQL is not reachable at {sys.argv[1]}: {exc}", file=sys.stderr)
     sys.exit(1)
 PY
 then
-  echo "== pytest on PostgreSQL"
-  KUANGAN_DATABASE_URL="$PG_URL" $V/pytest -q -m "not browser" "$@"
+  check "pytest on PostgreSQL ($PG_URL)" pytest_postgresql "$@"
+elif [ "${KUANGAN_REQUIRE_POSTGRES:-0}" = 1 ]; then
+  echo "KUANGAN_REQUIRE_POSTGRES=1 and PostgreSQL is not reachable." >&2
+  failed+=("PostgreSQL reachable")
+else
+  echo "Skipping the PostgreSQL run (no server). Set KUANGAN_TEST_DATABASE_URL to run it."
 fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\n== FAILED after %ss:\n' "$((SECONDS - started))" >&2
+  printf '  %s\n' "${failed[@]}" >&2
+  exit 1
+fi
+step "all tests passed"
