@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 
 import pytest
@@ -22,10 +23,10 @@ from kuangan.core.tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PageRecorder,
-    Server,
     chromium_available,
     login,
     screenshot,
+    shared_server,
 )
 
 pytestmark = pytest.mark.browser
@@ -33,12 +34,13 @@ pytestmark = pytest.mark.browser
 MINE_CODE = "KA2206050009"  # a producing coal mine of the demo principal's enterprise, 江源区
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def kuangan_server(tmp_path_factory):
-    server = Server(data_dir=tmp_path_factory.mktemp("kuangan-hazards-browser"))
-    server.start()
-    yield server
-    server.stop()
+    """The real server shared by every browser test of the run (see core's browser.py)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with shared_server(root) as server:
+        yield server
 
 
 @pytest.fixture

@@ -494,7 +494,11 @@ def test_enforcement_report_disposals_and_sending_to_the_local_government(s):
 
 
 def test_findings_stay_on_the_items_without_the_hazards_service(s, monkeypatch):
-    monkeypatch.setitem(sys.modules, "kuangan.hazards.services", types.ModuleType("empty"))
+    empty = types.ModuleType("empty")
+    monkeypatch.setitem(sys.modules, "kuangan.hazards.services", empty)
+    import kuangan.hazards as pkg
+
+    monkeypatch.setattr(pkg, "services", empty, raising=False)
     inspection = _self(s)
     services.inspection_start(by=s.officer, inspection=inspection)
     answer_all(inspection, s.officer)

@@ -38,5 +38,8 @@ class Command(BaseCommand):
             "-",
             "--timeout",
             "120",
+            # One control socket per user is shared by every gunicorn: several servers on one
+            # machine (tests, several offices) must not fight over it.
+            "--no-control-socket",
         ]
         run()
