@@ -150,3 +150,24 @@ def test_check_deploy_is_clean_with_the_production_profile(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_bootstrap_creates_the_three_separated_administrators_once(db):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from kuangan.core.choices import Role
+    from kuangan.core.models import User
+
+    out = StringIO()
+    call_command("bootstrap", stdout=out)
+    admins = {u.username: u for u in User.objects.filter(username__in=list(Role.values))}
+    assert set(admins) == {"system_admin", "security_admin", "audit_admin"}
+    for username, user in admins.items():
+        assert user.roles == {username}
+        assert user.must_change_password and not user.is_superuser
+    assert "audit_admin" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("bootstrap", stdout=StringIO())
+    assert User.objects.count() == 3

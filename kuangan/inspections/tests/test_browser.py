@@ -138,6 +138,20 @@ def _answered(page) -> tuple[int, int]:
     return int(progress.get_attribute("data-answered")), int(progress.get_attribute("data-total"))
 
 
+def _wait_answered(page, expected: int, code: str) -> None:
+    """The progress counter is swapped in by HTMX after the answer's response: wait for it."""
+    try:
+        page.wait_for_function(
+            "n => Number(document.querySelector('#progress').dataset.answered) === n",
+            arg=expected,
+            timeout=10_000,
+        )
+    except Exception as exc:  # Playwright's TimeoutError
+        raise AssertionError(
+            f"progress did not move for {code}: {_answered(page)[0]} != {expected}"
+        ) from exc
+
+
 def _pick(page, card, value: str) -> None:
     """Tap an outcome button of an item card; HTMX saves it and swaps the card."""
     pk = card.get_attribute("id").removeprefix("r")
@@ -271,7 +285,7 @@ def test_self_inspection_on_a_phone_then_accepted_by_the_county(
             else:
                 _pick(page, card, "compliant")
                 done["compliant"] += 1
-            assert _answered(page)[0] == before + 1, f"progress did not move for {code}"
+            _wait_answered(page, before + 1, code)
     assert done["noncompliant"] and done["not_applicable"] and done["compliant"] > 0, done
     answered, total = _answered(page)
     assert answered == total, f"{answered} of {total} answered after walking every aspect"
