@@ -10,6 +10,8 @@ class HazardsConfig(AppConfig):
     def ready(self) -> None:
         from kuangan.core import navigation
 
+        from . import panels  # noqa: F401  (home page panels)
+
         for item in (
             navigation.MenuItem(
                 "work",

@@ -1,0 +1,82 @@
+"""Home page panels of the hazard ledger: open hazards (overdue first) and last month's
+major-hazard checks per county (notice 四(一)2: 每月开展重大事故隐患排查治理)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kuangan.core import home
+from kuangan.registry.models import Mine
+
+from .choices import HazardLevel, HazardStatus
+from .models import Hazard, MonthlyMajorHazardCheck
+
+# Mines that owe a monthly check: those the campaign handles as operating (二、整治范围).
+OPERATING_Q = Q(status__in=["producing", "constructing", "rectifying"]) | Q(
+    status="long_shutdown"
+) & (Q(resuming=True) | Q(personnel_on_site=True))
+
+
+def last_month(today: dt.date) -> dt.date:
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+@home.register
+def open_hazards(user):
+    if user.is_admin_role or not user.has_perm("hazards.view_hazard"):
+        return None
+    today = timezone.localdate()
+    hazards = Hazard.objects.visible_to(user)
+    open_ = hazards.open()
+    counts = dict(open_.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    return home.Panel(
+        _("Open hazards"),
+        "hazards/panels/open_hazards.html",
+        {
+            "statuses": [
+                (HazardStatus(s).label, counts.get(s, 0), s)
+                for s in HazardStatus.values
+                if s != HazardStatus.CLOSED
+            ],
+            "overdue": open_.overdue(today).count(),
+            "major": open_.filter(level=HazardLevel.MAJOR).count(),
+            "listed": open_.listed().count(),
+            "first": list(open_.select_related("mine").order_by("deadline", "pk")[:8]),
+            "today": today,
+        },
+        order=20,
+        width=8,
+    )
+
+
+@home.register
+def monthly_checks(user):
+    if user.is_admin_role or not user.has_perm("hazards.view_monthlymajorhazardcheck"):
+        return None
+    month = last_month(timezone.localdate())
+    mines = Mine.objects.visible_to(user).filter(OPERATING_Q)
+    checked_ids = set(
+        MonthlyMajorHazardCheck.objects.filter(mine__in=mines, month=month).values_list(
+            "mine_id", flat=True
+        )
+    )
+    by_region: dict[str, list[int]] = {}
+    for mine_id, region in mines.values_list("pk", "region__name"):
+        row = by_region.setdefault(region, [0, 0])
+        row[0] += 1
+        row[1] += mine_id in checked_ids
+    rows = sorted(
+        ((region, total, done, total - done) for region, (total, done) in by_region.items()),
+        key=lambda r: (-r[3], r[0]),
+    )
+    return home.Panel(
+        _("Monthly major-hazard checks, last month"),
+        "hazards/panels/monthly_checks.html",
+        {"month": month, "rows": rows[:12], "missing": sum(r[3] for r in rows)},
+        order=25,
+        width=4,
+    )
