@@ -17,6 +17,9 @@ def style_form(form):
             css = "form-check-input"
         elif isinstance(widget, forms.Select | forms.SelectMultiple | forms.NullBooleanSelect):
             css = "form-select"
+            if isinstance(widget, forms.NullBooleanSelect) and not field.required:
+                # A yes/no filter left empty means "all", not "unknown".
+                widget.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
         else:
             css = "form-control"
         widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
