@@ -152,12 +152,22 @@ def _wait_answered(page, expected: int, code: str) -> None:
         ) from exc
 
 
+def _settled(page) -> None:
+    """Wait until HTMX has no request in flight and has swapped and settled its content, so
+    that the next step acts on the new card, not on the one being replaced."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')",
+        timeout=10_000,
+    )
+
+
 def _pick(page, card, value: str) -> None:
     """Tap an outcome button of an item card; HTMX saves it and swaps the card."""
     pk = card.get_attribute("id").removeprefix("r")
     with page.expect_response(_is_answer_post) as info:
         card.locator(f"label[for='o{pk}-{value}']").click()
     assert info.value.ok
+    _settled(page)
     page.locator(f"#o{pk}-{value}:checked").wait_for()
 
 
@@ -168,6 +178,7 @@ def _commit_text(page, card, name: str, text: str) -> None:
         field.fill(text)
         field.press("Tab")
     assert info.value.ok
+    _settled(page)
 
 
 def _open_checklist_items(page) -> list[tuple[str, str]]:
