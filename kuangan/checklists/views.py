@@ -22,6 +22,7 @@ from django.views.generic import FormView, TemplateView
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
+from kuangan.core.forms import apply_errors
 from kuangan.core.ledger import Column, LedgerView, Tab
 from kuangan.core.views import ObjectPageView, ScopedMixin
 
@@ -60,14 +61,6 @@ def status_badge(obj) -> str:
         TemplateStatus.PUBLISHED: "bg-green-lt",
         TemplateStatus.RETIRED: "bg-dark-lt",
     }.get(obj.status, "bg-secondary-lt")
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -447,7 +440,7 @@ class TemplateCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         try:
             template = services.checklist_template_create(by=self.request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         return redirect(template.get_absolute_url())
 
@@ -476,7 +469,7 @@ class TemplateEditView(_ManageMixin, FormView):
                 by=self.request.user, template=template, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect(template.get_absolute_url())
@@ -524,7 +517,7 @@ class AspectFormView(_ManageMixin, FormView):
                 name=form.cleaned_data["name"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect(template.get_absolute_url() + "?tab=aspects")
@@ -586,7 +579,7 @@ class ItemFormView(_ManageMixin, FormView):
                 mine_kinds=data["mine_kinds"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect(template.get_absolute_url() + "?tab=items")

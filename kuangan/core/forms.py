@@ -26,6 +26,16 @@ def style_form(form):
     return form
 
 
+def apply_errors(form, exc) -> None:
+    """Put a service's ValidationError on ``form``: field errors on their fields (or on the
+    form when the field is not in it), other errors on the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
 class StyledForm:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -40,6 +40,7 @@ from .forms import (
     PasswordChangeForm,
     RolesForm,
     UserForm,
+    apply_errors,
 )
 from .home import panels_for
 from .ledger import Column, LedgerView, Tab
@@ -531,7 +532,7 @@ class OrganizationFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView
             form.add_error(None, str(exc) or _("You do not have permission to do this."))
             return self.form_invalid(form)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect("core:organization_detail", org.pk)
@@ -543,14 +544,6 @@ def _posted_version(request) -> int:
         return int(request.POST.get("version") or 0)
     except ValueError:
         return 0
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- Users ----------------------------------------------------------------------------------
@@ -706,7 +699,7 @@ class UserFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             form.add_error(None, str(exc) or _("You do not have permission to do this."))
             return self.form_invalid(form)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         return redirect("core:user_detail", user.pk)
 
@@ -738,7 +731,7 @@ class UserRolesView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 by=self.request.user, user=self.target, roles=form.cleaned_data["roles"]
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))

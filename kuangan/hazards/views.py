@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
+from kuangan.core.forms import apply_errors
 from kuangan.core.ledger import Column, LedgerView, Tab
 from kuangan.core.services import ConflictError
 from kuangan.core.views import ObjectPageView
@@ -300,14 +301,6 @@ def available_actions(user, h: Hazard) -> list[tuple[str, str, str]]:
 # --- forms ----------------------------------------------------------------------------------
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _posted_version(request) -> int:
     try:
         return int(request.POST.get("version") or 0)
@@ -357,7 +350,7 @@ class HazardStepView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or _("You do not have permission to do this."))
@@ -406,7 +399,7 @@ class HazardCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         try:
             hazard = services.hazard_create(by=self.request.user, mine=mine, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))

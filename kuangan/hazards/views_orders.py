@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
-from kuangan.core.forms import StyledForm
+from kuangan.core.forms import StyledForm, apply_errors
 from kuangan.core.ledger import Column, LedgerView
 from kuangan.core.services import ConflictError
 from kuangan.core.views import ObjectPageView
@@ -27,7 +27,6 @@ from .choices import OrderKind, OrderStatus
 from .filters import MonthlyCheckFilterSet, OrderFilterSet
 from .forms import DateInput
 from .models import Hazard, MonthlyMajorHazardCheck, Order
-from .views import _apply_errors
 
 ORDER_BADGE = {
     OrderStatus.ISSUED: "bg-orange-lt",
@@ -296,7 +295,7 @@ class OrderIssueView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         try:
             order = orders.order_issue(by=self.request.user, mine=self.mine, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
@@ -415,7 +414,7 @@ class MonthlyCheckCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormVi
         try:
             check = monthly.monthly_check_record(by=self.request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))

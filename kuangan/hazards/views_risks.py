@@ -27,6 +27,7 @@ from django.views.generic import FormView
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
+from kuangan.core.forms import apply_errors
 from kuangan.core.ledger import Column, LedgerView
 from kuangan.core.services import ConflictError
 from kuangan.core.views import ObjectPageView
@@ -37,7 +38,7 @@ from . import forms, risk_io, risks
 from .filters import RiskItemFilterSet
 from .models import RiskItem
 from .two_lists import two_lists_response
-from .views import _apply_errors, _posted_version
+from .views import _posted_version
 
 
 def _level_badge(obj) -> str:
@@ -150,7 +151,7 @@ class RiskCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         try:
             item = risks.risk_create(by=self.request.user, mine=mine, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
@@ -202,7 +203,7 @@ class RiskEditView(_RiskStep, FormView):
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from kuangan.core.files import attachments_of
+from kuangan.core.forms import apply_errors
 from kuangan.core.ledger import Column, LedgerView, Tab
 from kuangan.core.views import ObjectPageView
 
@@ -756,11 +757,7 @@ class SignView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 password=form.cleaned_data["password"],
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, msgs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, msgs)
-            else:
-                form.add_error(None, exc.messages)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Signed. You can now submit the report."))
         return redirect(self.inspection.get_absolute_url() + "?tab=report")
@@ -869,11 +866,7 @@ class SendView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 by=self.request.user, inspection=self.inspection, **form.cleaned_data
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, msgs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, msgs)
-            else:
-                form.add_error(None, exc.messages)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Sending recorded."))
         return redirect(self.inspection.get_absolute_url() + "?tab=report")
@@ -1049,11 +1042,7 @@ class TeamCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         try:
             services.team_create(by=self.request.user, campaign=self.campaign, **form.cleaned_data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, msgs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, msgs)
-            else:
-                form.add_error(None, exc.messages)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Team formed."))
         return redirect(reverse("inspections:plan") + f"?campaign={self.campaign.pk}")
@@ -1149,11 +1138,7 @@ class LookbackCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 seed=data["seed"],
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, msgs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, msgs)
-            else:
-                form.add_error(None, exc.messages)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Sample drawn and recorded."))
         return redirect(record)

@@ -27,6 +27,7 @@ from kuangan.campaigns.choices import (
     PriorityReason,
 )
 from kuangan.campaigns.models import Campaign
+from kuangan.core.forms import apply_errors
 from kuangan.core.ledger import Column, LedgerView, Tab
 from kuangan.core.services import ConflictError
 from kuangan.core.views import ObjectPageView
@@ -49,14 +50,6 @@ from .models import (
     WatchDuty,
 )
 from .presenters import STATUS_BADGES, describe, licence_state
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def chosen_campaign(request) -> Campaign | None:
@@ -353,7 +346,7 @@ class MineFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
@@ -655,7 +648,7 @@ class EnterpriseFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
@@ -853,7 +846,7 @@ class WatchDutyFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect(duty.get_absolute_url())
