@@ -763,16 +763,23 @@ class SignView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         return redirect(self.inspection.get_absolute_url() + "?tab=report")
 
 
-class SelfReportEditView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
-    permission_required = "inspections.submit_inspection"
+class ReportEditView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    """Base of the report forms: the inspection (in scope) and its report of ``report_model``."""
+
     template_name = "core/form.html"
-    form_class = SelfReportForm
+    report_model = None
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.inspection = visible_inspection(request, kwargs["pk"])
-            self.report = get_object_or_404(SelfInspectionReport, inspection=self.inspection)
+            self.report = get_object_or_404(self.report_model, inspection=self.inspection)
         return super().dispatch(request, *args, **kwargs)
+
+
+class SelfReportEditView(ReportEditView):
+    permission_required = "inspections.submit_inspection"
+    form_class = SelfReportForm
+    report_model = SelfInspectionReport
 
     def get_initial(self):
         return {"summary": self.report.summary, "rectification": self.report.rectification}
@@ -796,16 +803,10 @@ class SelfReportEditView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         return redirect(self.inspection.get_absolute_url() + "?tab=report")
 
 
-class InspectionReportEditView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+class InspectionReportEditView(ReportEditView):
     permission_required = "inspections.report_inspection"
-    template_name = "core/form.html"
     form_class = InspectionReportForm
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.inspection = visible_inspection(request, kwargs["pk"])
-            self.report = get_object_or_404(InspectionReport, inspection=self.inspection)
-        return super().dispatch(request, *args, **kwargs)
+    report_model = InspectionReport
 
     def get_form_kwargs(self):
         problems = self.inspection.results.filter(outcome=Outcome.NONCOMPLIANT).select_related(
