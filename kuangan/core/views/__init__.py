@@ -1,0 +1,56 @@
+"""The core app's views, one module per topic; the shared bases (object page, step and form
+views) are in ``bases`` and are what other apps build on."""
+
+from .account import (  # noqa: F401
+    home,
+    notification_open,
+    notifications,
+    profile,
+)
+from .attachments import (  # noqa: F401
+    attachment_download,
+    attachment_upload,
+)
+from .audit_log import (  # noqa: F401
+    AuditLedger,
+    audit_changes_text,
+    audit_verify,
+)
+from .auth import (  # noqa: F401
+    LoginView,
+    OTPSetupView,
+    OTPVerifyView,
+    PasswordChangeView,
+    lockout_response,
+    logout_view,
+)
+from .bases import (  # noqa: F401
+    ObjectPageView,
+    ScopedMixin,
+    action_label,
+    object_history,
+    posted_version,
+)
+from .errors import (  # noqa: F401
+    audit_denial,
+    error_403,
+    error_404,
+    error_500,
+)
+from .organizations import (  # noqa: F401
+    OrganizationFormView,
+    OrganizationLedger,
+    OrganizationPage,
+)
+from .security import (  # noqa: F401
+    role_overview,
+    security_policy,
+    visible_access_attempts,
+)
+from .users import (  # noqa: F401
+    UserActionView,
+    UserFormView,
+    UserLedger,
+    UserPage,
+    UserRolesView,
+)

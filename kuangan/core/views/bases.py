@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+from django.views.generic import DetailView
+
+from .. import files
+from ..choices import AuditAction
+from ..forms import (
+    AttachmentForm,
+)
+from ..ledger import Tab
+from ..models import AuditEvent
+
+# --- Shared bases ---------------------------------------------------------------------------
+
+
+class ScopedMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    """Detail and edit views: the object is looked up in ``visible_to(user)``, so an object
+    outside the user's scope is a 404, the same as a missing one."""
+
+    model = None
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user)
+
+
+class ObjectPageView(ScopedMixin, DetailView):
+    """An object page with tabs (data, related records, files, history)."""
+
+    template_name = "core/object_page.html"
+    data_template = "core/object_data.html"
+    context_object_name = "object"
+    list_url_name: str | None = None  # the object's ledger: region crumbs link to it, filtered
+
+    def tabs(self) -> list[Tab]:
+        return []
+
+    def breadcrumb_region(self):
+        """The region the object belongs to (its ``audit_region()`` by default)."""
+        audit_region = getattr(self.object, "audit_region", None)
+        return audit_region() if callable(audit_region) else None
+
+    def breadcrumbs(self) -> list[tuple[str, str | None]]:
+        """省 › 市 › 县 › the object: the jurisdiction the object lies in, each level linking
+        to the object's ledger filtered to that region. Override to add levels (an enterprise
+        before its mine) and call ``super()``."""
+        list_url = reverse(self.list_url_name) if self.list_url_name else None
+        crumbs: list[tuple[str, str | None]] = []
+        region = self.breadcrumb_region()
+        if region is not None:
+            for r in region.ancestors():
+                crumbs.append((r.name, f"{list_url}?region={r.pk}" if list_url else None))
+        crumbs.append((str(self.object), None))
+        return crumbs
+
+    def data_rows(self) -> list[tuple[str, object]]:
+        obj = self.object
+        rows = []
+        for f in obj._meta.concrete_fields:
+            if f.name in {"id", "version", "password"} or not f.editable:
+                continue
+            display = getattr(obj, f"get_{f.name}_display", None)
+            value = display() if display else getattr(obj, f.name)
+            rows.append((f.verbose_name, value))
+        return rows
+
+    def can_change(self) -> bool:
+        return False
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        tab_list = [Tab("data", gettext_lazy("Data"), self.data_template), *self.tabs()]
+        tab_list.append(Tab("files", gettext_lazy("Files"), "core/tab_files.html"))
+        tab_list.append(Tab("history", gettext_lazy("History"), "core/tab_history.html"))
+        active = self.request.GET.get("tab", "data")
+        if active not in {t.key for t in tab_list}:
+            active = "data"
+        ctx.update(
+            breadcrumbs=self.breadcrumbs(),
+            tabs=tab_list,
+            active_tab=active,
+            data_rows=self.data_rows(),
+            can_change=self.can_change(),
+            attachments=files.attachments_of(self.object),
+            upload_form=AttachmentForm(),
+            content_type_id=ContentType.objects.get_for_model(self.object).pk,
+            history=object_history(self.object),
+        )
+        return ctx
+
+
+def object_history(obj, limit: int = 200):
+    """The changes recorded for one object (without addresses or agents), shown on the
+    object's page to whoever may see the object. The audit log itself is for audit admins."""
+    return (
+        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        .only("timestamp", "actor_repr", "action", "changes", "success")
+        .order_by("-id")[:limit]
+    )
+
+
+def posted_version(request) -> int:
+    """The version the form was loaded at (a missing or bad value can only conflict)."""
+    try:
+        return int(request.POST.get("version") or 0)
+    except ValueError:
+        return 0
+
+
+def action_label(action: str) -> str:
+    try:
+        return str(AuditAction(action).label)
+    except ValueError:
+        return action
