@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
@@ -279,46 +280,173 @@ def kuangan_server(tmp_path_factory):
         yield server
 
 
-@pytest.fixture
-def browser():
-    """Chromium for one test. Playwright's sync API keeps an event loop running while it is
-    started, which Django's ORM refuses in the same thread, so it lives only as long as a
-    test and never overlaps the database tests of the same worker."""
+# Timeouts are generous: on a busy 2-core machine a first page render can take seconds. Tests
+# wait on conditions (a selector, a navigation), never on a fixed time.
+ACTION_TIMEOUT_MS = 30_000
+NAVIGATION_TIMEOUT_MS = 90_000
+log = logging.getLogger("kuangan.browser")
+
+
+def _crashed(exc: Exception) -> bool:
+    """A page, context or browser that went away under us (not a test failure of its own)."""
+    text = str(exc).lower()
+    return type(exc).__name__ == "TargetClosedError" or any(
+        s in text
+        for s in (
+            "target closed",
+            "target page, context or browser has been closed",
+            "page crashed",
+            "browser has been closed",
+            "browser closed",
+        )
+    )
+
+
+class BrowserSession:
+    """One Playwright and one Chromium for the whole test session (per pytest-xdist worker),
+    relaunched if Chromium dies. Playwright's sync API keeps an event loop running in this
+    thread while it is started; Django's ORM refuses to run in such a thread unless
+    DJANGO_ALLOW_ASYNC_UNSAFE is set, which we do for the test process only (the database
+    tests of the same worker run synchronously, one at a time, as before)."""
+
+    def __init__(self) -> None:
+        self._playwright_cm = None
+        self._playwright = None
+        self._browser = None
+
+    def browser(self):
+        if self._browser is not None and self._browser.is_connected():
+            return self._browser
+        if self._browser is not None:
+            log.warning("Chromium is no longer connected: launching it again")
+        if self._playwright is None:
+            from playwright.sync_api import sync_playwright
+
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+            self._playwright_cm = sync_playwright()
+            self._playwright = self._playwright_cm.__enter__()
+        self._browser = self._playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=NAVIGATION_TIMEOUT_MS
+        )
+        return self._browser
+
+    def close(self) -> None:
+        if self._browser is not None:
+            try:
+                self._browser.close()
+            except Exception as exc:  # noqa: BLE001 - closing a dead browser is not a failure
+                log.warning("closing Chromium: %s", exc)
+        if self._playwright_cm is not None:
+            self._playwright_cm.__exit__(None, None, None)
+        self._browser = self._playwright = self._playwright_cm = None
+
+
+class ResilientPage:
+    """A Playwright page that survives one crash of its page or browser: ``goto`` that fails
+    because the target closed opens a new page (in a new context with the cookies the old one
+    had, if the browser itself died) and tries once more, with a clear log line. Everything
+    else is the page's own API."""
+
+    def __init__(self, session: BrowserSession, open_context) -> None:
+        self._session = session
+        self._open_context = open_context
+        self._page = self._new_page(storage_state=None)
+        self._storage_state = None
+
+    def _new_page(self, storage_state):
+        context = self._open_context(self._session.browser(), storage_state)
+        page = context.new_page()
+        page.set_default_timeout(ACTION_TIMEOUT_MS)
+        page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+        return page
+
+    def _replacement_page(self):
+        """A new page in the same context (same cookies) if the context lives, else a new
+        context, in a relaunched browser if need be, with the cookies last seen."""
+        try:
+            page = self._page.context.new_page()
+        except Exception as exc:  # noqa: BLE001 - the context went with the browser
+            log.warning("browser context closed too (%s): opening a new one", exc)
+            return self._new_page(self._storage_state)
+        page.set_default_timeout(ACTION_TIMEOUT_MS)
+        page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+        return page
+
+    def goto(self, url: str, **options):
+        try:
+            response = self._page.goto(url, **options)
+        except Exception as exc:
+            if not _crashed(exc):
+                raise
+            log.warning(
+                "browser page closed during goto(%s) (%s): opening a new page, once", url, exc
+            )
+            print(f"\n[browser] page closed during goto({url}); retrying once in a new page")
+            self._page = self._replacement_page()
+            response = self._page.goto(url, **options)
+        self._remember_state()
+        return response
+
+    def _remember_state(self) -> None:
+        try:
+            self._storage_state = self._page.context.storage_state()
+        except Exception as exc:  # noqa: BLE001 - only a help for a later crash
+            log.debug("storage state not read: %s", exc)
+
+    def __getattr__(self, name):
+        return getattr(self._page, name)
+
+
+@pytest.fixture(scope="session")
+def browser_session():
     if not chromium_available():
         pytest.fail(
             f"Chromium not found at {CHROMIUM}: run `scripts/setup.sh --test`, or deselect the "
             "browser tests with -m 'not browser'."
         )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    session = BrowserSession()
+    yield session
+    session.close()
 
 
 @pytest.fixture
-def open_page(browser, kuangan_server):
+def browser(browser_session):
+    """Chromium, shared by every browser test of this process (launched again if it died)."""
+    return browser_session.browser()
+
+
+@pytest.fixture
+def open_page(browser_session, kuangan_server):
     """``open_page(viewport=...)``: a page in a fresh browser context (no cookies) whose
     browser asks for Chinese, as users in Jilin do. After the test, no request may have left
     the server, and no page may have logged an error (a CSP refusal is one)."""
     recorders: list[PageRecorder] = []
+    contexts: list = []
 
     def _open(viewport=None, **options):
-        context = browser.new_context(
-            locale="zh-CN",
-            viewport=viewport or {"width": 1280, "height": 900},
-            accept_downloads=True,
-            **options,
-        )
         recorder = PageRecorder(kuangan_server.url)
-        recorder.attach(context)
         recorders.append(recorder)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
+
+        def open_context(browser, storage_state):
+            context = browser.new_context(
+                locale="zh-CN",
+                viewport=viewport or {"width": 1280, "height": 900},
+                accept_downloads=True,
+                storage_state=storage_state,
+                **options,
+            )
+            recorder.attach(context)
+            contexts.append(context)
+            return context
+
+        return ResilientPage(browser_session, open_context)
 
     yield _open
+    for context in contexts:
+        try:
+            context.close()
+        except Exception as exc:  # noqa: BLE001 - a context of a crashed browser
+            log.debug("closing a context: %s", exc)
     for recorder in recorders:
         assert recorder.requests, "the page made no request at all"
         assert recorder.outside_requests() == [], "a page asked something of another host"

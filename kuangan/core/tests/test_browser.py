@@ -201,3 +201,15 @@ def test_api_docs_render_from_this_server(open_page, kuangan_server):
     page.locator(".swagger-ui .opblock").first.wait_for(state="visible")
     assert page.locator(".swagger-ui .opblock").count() > 5
     screenshot(page, "api-docs", full_page=False)
+
+
+def test_harness_opens_a_new_page_when_the_page_crashed(open_page, kuangan_server):
+    """The harness survives a page that went away (TargetClosedError, as seen under load): the
+    next ``goto`` opens a new page once, with the cookies the old one had, and says so."""
+    base = kuangan_server.url
+    page = open_page()
+    login(page, base, "baishan_inspector")
+    page.close()  # what a renderer crash under load looks like to Playwright: target closed
+    page.goto(f"{base}/")
+    assert "/login/" not in page.url
+    assert page.locator("body").inner_text().strip()
