@@ -3,6 +3,10 @@ core endpoints (auth token, me, regions, organisations, users)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -19,6 +23,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import services
 from .filters import AuditEventFilterSet, OrganizationFilterSet, UserFilterSet
 from .models import ApiToken, AuditEvent, Organization, Region, User
+from .views.auth import lockout_response
+from .views.errors import audit_denial
 
 # --- Authentication -------------------------------------------------------------------------
 
@@ -27,8 +33,6 @@ def exception_handler(exc, context):
     """Every error is ``{"error": {"code", "message", "fields"}}``; every refusal (403) is
     recorded in the audit log once."""
     if isinstance(exc, DjangoPermissionDenied | exceptions.PermissionDenied):
-        from .views import audit_denial
-
         request = context.get("request")
         if request is not None:
             audit_denial(request, exc)
@@ -103,6 +107,20 @@ def version_of(request) -> int | None:
         raise exceptions.ValidationError(
             {"version": [_("Give the version as a whole number.")]}
         ) from None
+
+
+def date_of(data: Mapping[str, Any], key: str, *, required: bool = False) -> dt.date | None:
+    """The date (``YYYY-MM-DD``) the client sent as ``key`` in ``data`` (a body or the query
+    parameters); None when it is missing and not ``required``; 400 when it is no date."""
+    value = data.get(key)
+    if value in (None, ""):
+        if required:
+            raise exceptions.ValidationError({key: [_("This field is required.")]})
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise exceptions.ValidationError({key: [_("Give the date as YYYY-MM-DD.")]}) from None
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -263,8 +281,6 @@ def token_obtain(request):
         )
     user = authenticate(request._request, username=username, password=password)
     if getattr(request._request, "axes_locked_out", False):
-        from .views import lockout_response
-
         return lockout_response(request._request)
     if user is None:
         raise exceptions.AuthenticationFailed(_("The username or password is wrong."))

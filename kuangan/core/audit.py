@@ -13,25 +13,29 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .crypto import digest
-from .models import AuditEvent
+from .models import AuditEvent, Region, User
 
 _request_meta: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "kuangan_request_meta", default=None
 )
 
 
-def set_request_meta(*, ip: str | None, user_agent: str, request_id: str):
+def set_request_meta(
+    *, ip: str | None, user_agent: str, request_id: str
+) -> contextvars.Token[dict | None]:
     return _request_meta.set({"ip": ip, "user_agent": user_agent[:300], "request_id": request_id})
 
 
-def reset_request_meta(token) -> None:
+def reset_request_meta(token: contextvars.Token[dict | None]) -> None:
     _request_meta.reset(token)
 
 
@@ -39,16 +43,16 @@ def current_request_meta() -> dict:
     return _request_meta.get() or {"ip": None, "user_agent": "", "request_id": ""}
 
 
-def _plain(value):
+def plain(value: Any) -> Any:
     """A JSON-plain form of a model field value."""
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, dt.datetime | dt.date | dt.time | Decimal):
         return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
     if isinstance(value, set | frozenset):
-        return sorted(_plain(v) for v in value)
+        return sorted(plain(v) for v in value)
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
         return value.name or ""
     return value
@@ -61,7 +65,7 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
         for f in obj._meta.concrete_fields
         if f.attname not in {"password", "version", "updated_at", "created_at"}
     ]
-    return {name: _plain(getattr(obj, name)) for name in names}
+    return {name: plain(getattr(obj, name)) for name in names}
 
 
 def diff(before: dict | None, after: dict | None) -> dict:
@@ -110,12 +114,12 @@ def _lock_chain() -> None:
 
 def record(
     *,
-    actor,
+    actor: User | AnonymousUser | None,
     action: str,
     obj: models.Model | None = None,
     changes: dict | None = None,
     success: bool = True,
-    region=None,
+    region: Region | None = None,
     object_repr: str | None = None,
     actor_repr: str | None = None,
 ) -> AuditEvent:
@@ -123,11 +127,11 @@ def record(
     meta = current_request_meta()
     if region is None and obj is not None and hasattr(obj, "audit_region"):
         region = obj.audit_region()
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    user = actor if isinstance(actor, User) and actor.is_authenticated else None
     event = AuditEvent(
         timestamp=timezone.now(),
-        actor=actor if is_user else None,
-        actor_repr=(actor_repr or (actor.get_username() if is_user else ""))[:150],
+        actor=user,
+        actor_repr=(actor_repr or (user.get_username() if user is not None else ""))[:150],
         action=str(action),
         success=success,
         object_type=obj._meta.label_lower if obj is not None else "",
@@ -184,4 +188,4 @@ def verify_chain() -> ChainReport:
 
 
 def hash_algorithm() -> str:
-    return settings.AUDIT_HASH_ALGORITHM
+    return str(settings.AUDIT_HASH_ALGORITHM)

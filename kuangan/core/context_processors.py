@@ -1,3 +1,4 @@
+from .models import Notification
 from .navigation import menu_for
 
 
@@ -5,7 +6,6 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_menu": [], "unread_notifications": 0}
-    from .models import Notification
 
     return {
         "nav_menu": menu_for(user, request.path),

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import AuditAction, OrganizationKind, Role
 from .models import AuditEvent, Organization, Region, User
+from .scope import in_subtree
 
 
 def region_choices():
@@ -24,7 +25,7 @@ class RegionSubtreeFilter(django_filters.ModelChoiceFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        return qs.filter(**{f"{self.lookup}__path__startswith": value.path})
+        return qs.filter(in_subtree(self.lookup, value))
 
 
 class OrganizationFilterSet(django_filters.FilterSet):

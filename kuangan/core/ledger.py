@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import xlsxwriter
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
@@ -25,8 +24,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from . import audit
-from .choices import AuditAction
+from .choices import AuditAction, ChoiceSet
 from .forms import style_form
+from .spreadsheets.writing import XLSX_MIME, new_workbook
 
 PAGE_SIZES = (25, 50, 100, 200)
 EXPORT_MAX_ROWS = 200_000
@@ -40,8 +40,37 @@ class Column:
     sort: str | None = None  # ORM ordering field; None: not sortable
     default: bool = True  # shown unless the user chose columns
     link: bool = False  # render as a link to the row's get_absolute_url
-    badge: Callable[[Any], str] | None = None  # css class of a status badge for the value
+    # Render the value as a badge: the ChoiceSet of the column's stored value (its colour is
+    # the choice's own), or for a badge that is no choice, a function giving its css class.
+    badge: type[ChoiceSet] | Callable[[Any], str] | None = None
     export: bool = True
+
+    def raw(self, obj) -> Any:
+        """The stored value of the column (the choice's code, not its label): the accessor's
+        attribute path, or the attribute named like the column when the accessor is a
+        function or a ``get_…_display``."""
+        accessor = self.accessor
+        if not isinstance(accessor, str) or accessor.startswith("get_"):
+            accessor = self.key
+        value = obj
+        for part in accessor.split("."):
+            if value is None:
+                return None
+            value = getattr(value, part, None)
+        return value
+
+    @property
+    def has_badge(self) -> bool:
+        # For templates: ``{% if c.badge %}`` would call a badge function without its row.
+        return self.badge is not None
+
+    def badge_class(self, obj) -> str:
+        """The css class of the cell's badge ("" without a badge)."""
+        if self.badge is None:
+            return ""
+        if isinstance(self.badge, type) and issubclass(self.badge, ChoiceSet):
+            return self.badge.css(self.raw(obj))
+        return self.badge(obj)
 
     def value(self, obj) -> Any:
         accessor = self.accessor or self.key
@@ -82,15 +111,7 @@ def sheet_name(title: str) -> str:
 def write_xlsx(path: str, title: str, headers: list[str], rows: Iterable[list[Any]]) -> int:
     """Write a ledger sheet: title row, frozen bold header, borders. Values are written as
     typed cells; text is always text (a value starting with '=' never becomes a formula)."""
-    workbook = xlsxwriter.Workbook(
-        path,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
+    workbook = new_workbook(path, constant_memory=True)
     sheet = workbook.add_worksheet(sheet_name(title))
     title_fmt = workbook.add_format({"bold": True, "font_size": 14, "align": "center"})
     head_fmt = workbook.add_format(
@@ -220,9 +241,9 @@ class LedgerView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         paginator = Paginator(qs, self.page_size())
         page = paginator.get_page(self.request.GET.get("page"))
         columns = self.chosen_columns()
-        rows = [
-            {"obj": obj, "cells": [(c, c.value(obj)) for c in columns]} for obj in page.object_list
-        ]
+        objects = list(page.object_list)
+        self.prepare_rows(objects)
+        rows = [{"obj": obj, "cells": [(c, c.value(obj)) for c in columns]} for obj in objects]
         params = self.request.GET.copy()
         params.pop("page", None)
         params.pop("export", None)
@@ -261,8 +282,22 @@ class LedgerView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             return False
         return any(self.request.GET.get(name) not in (None, "") for name in filterset.form.fields)
 
+    def prepare_rows(self, objects: list) -> None:
+        """Called with each page of rows (and each chunk of an export) before its cells are
+        read: the place to look up in one batch what the cells show."""
+
     def export_rows(self, qs: QuerySet, columns: list[Column]):
+        chunk: list = []
         for obj in qs.iterator(chunk_size=2000):
+            chunk.append(obj)
+            if len(chunk) == 2000:
+                yield from self._export_chunk(chunk, columns)
+                chunk = []
+        yield from self._export_chunk(chunk, columns)
+
+    def _export_chunk(self, objects: list, columns: list[Column]):
+        self.prepare_rows(objects)
+        for obj in objects:
             yield [c.value(obj) for c in columns]
 
     def export(self):
@@ -292,7 +327,7 @@ class LedgerView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             tmp,
             as_attachment=True,
             filename=filename,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX_MIME,
         )
         response["X-Export-Rows"] = str(count)
         return response

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import audit
+from .services import mfa_required, password_expired
 
 
 def client_ip(request) -> str | None:
@@ -88,7 +89,6 @@ class SessionPolicyMiddleware:
         )
 
     def _check(self, request, user):
-        from .services import mfa_required, password_expired
 
         api = request.path.startswith("/api/")
         now = time.time()

@@ -19,7 +19,8 @@ from .choices import (
     RegulatorAgency,
     Role,
 )
-from .scope import ScopedQuerySet
+from .credit_code import validate_credit_code
+from .scope import ScopedQuerySet, in_subtree
 
 
 class VersionedModel(models.Model):
@@ -44,7 +45,7 @@ class TimeStampedModel(models.Model):
 
 class RegionQuerySet(models.QuerySet):
     def subtree(self, region: Region) -> RegionQuerySet:
-        return self.filter(path__startswith=region.path)
+        return self.filter(in_subtree("", region))
 
     def counties(self) -> RegionQuerySet:
         return self.filter(level=RegionLevel.COUNTY)
@@ -184,8 +185,6 @@ class Organization(TimeStampedModel, VersionedModel):
     def clean(self) -> None:
         errors = {}
         if self.credit_code:
-            from .credit_code import validate_credit_code
-
             try:
                 self.credit_code = validate_credit_code(self.credit_code)
             except ValidationError as exc:

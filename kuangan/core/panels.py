@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from axes.models import AccessAttempt
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import home
+from . import history, home
 from .choices import AuditAction, OrganizationKind, Role
 from .models import AuditEvent, Notification, Organization, User
 from .scope import scope_of
@@ -75,12 +76,19 @@ def system_admin_panel(user):
     )
 
 
+def visible_access_attempts(user):
+    """Failed-login records (django-axes) of the accounts this administrator can see; those of
+    unknown usernames only for administrators of the whole province."""
+    attempts = AccessAttempt.objects.order_by("-attempt_time")
+    if scope_of(user).covers_province:
+        return attempts
+    return attempts.filter(username__in=User.objects.visible_to(user).values("username"))
+
+
 @home.register
 def security_admin_panel(user):
     if Role.SECURITY_ADMIN not in user.roles:
         return None
-    from .views import visible_access_attempts
-
     users = User.objects.visible_to(user).filter(is_active=True)
     with_otp = (
         TOTPDevice.objects.filter(user__in=users, confirmed=True).values("user").distinct().count()
@@ -108,7 +116,7 @@ def audit_admin_panel(user):
         _("Audit"),
         "core/panels/audit_admin.html",
         {
-            "recent": events.order_by("-id")[:10],
+            "recent": history.render(events.order_by("-id")[:10]),
             "failed_logins": events.filter(
                 action=AuditAction.LOGIN_FAILED, timestamp__gte=since
             ).count(),

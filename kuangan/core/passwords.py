@@ -8,6 +8,8 @@ from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .models import PasswordHistory, User
+
 
 class CharacterClassValidator:
     """At least ``min_classes`` of: upper-case, lower-case, digits, other characters."""
@@ -53,7 +55,6 @@ class PasswordHistoryValidator:
     def validate(self, password: str, user=None) -> None:
         if user is None or not getattr(user, "pk", None) or self.history <= 0:
             return
-        from .models import PasswordHistory, User
 
         current = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
         previous = list(

@@ -3,15 +3,19 @@ one transaction; views, the API, the admin and commands all call these."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any, NoReturn, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,6 +24,7 @@ from django.utils.translation import gettext as _
 from . import audit
 from .choices import ADMIN_ROLES, AuditAction, OrganizationKind, Role
 from .models import ApiToken, Notification, Organization, PasswordHistory, Region, User
+from .scope import at_or_above
 
 
 class ConflictError(Exception):
@@ -35,13 +40,22 @@ class ConflictError(Exception):
         )
 
 
-def require_perm(actor: User, perm: str, obj: models.Model | None = None) -> None:
-    """Refuse (and audit the refusal) when ``actor`` lacks ``perm``.
+M = TypeVar("M", bound=models.Model)
 
-    Call it before opening the service's transaction: a refusal raised inside an atomic block
-    would roll its own audit event back."""
-    if actor is not None and actor.is_active and actor.has_perm(perm):
-        return
+
+def refuse(
+    actor: User | None,
+    message: str | None = None,
+    *,
+    obj: models.Model | None = None,
+    perm: str = "",
+) -> NoReturn:
+    """Refuse the action: record the refusal in the audit log and raise ``PermissionDenied``
+    (marked ``audited``, so the 403 handlers do not record it a second time).
+
+    ``perm`` names what was missing (a permission, or the service's own rule). Call it before
+    opening the service's transaction: an audit event recorded inside an atomic block that the
+    refusal then rolls back would disappear with it."""
     audit.record(
         actor=actor,
         action=AuditAction.PERMISSION_DENIED,
@@ -50,12 +64,22 @@ def require_perm(actor: User, perm: str, obj: models.Model | None = None) -> Non
         changes={"permission": perm},
         region=None if obj is not None else _actor_region(actor),
     )
-    exc = PermissionDenied(_("You do not have permission to do this."))
-    exc.audited = True  # the 403 handlers do not record it a second time
+    exc = PermissionDenied(message or _("You do not have permission to do this."))
+    exc.audited = True  # type: ignore[attr-defined]  # read by the 403 handlers
     raise exc
 
 
-def _actor_region(actor) -> Region | None:
+def require_perm(actor: User, perm: str, obj: models.Model | None = None) -> None:
+    """Refuse (and audit the refusal) when ``actor`` lacks ``perm``.
+
+    Call it before opening the service's transaction: a refusal raised inside an atomic block
+    would roll its own audit event back."""
+    if actor is not None and actor.is_active and actor.has_perm(perm):
+        return
+    refuse(actor, obj=obj, perm=perm)
+
+
+def _actor_region(actor: User | None) -> Region | None:
     audit_region = getattr(actor, "audit_region", None)
     return audit_region() if callable(audit_region) else None
 
@@ -63,8 +87,26 @@ def _actor_region(actor) -> Region | None:
 def ensure_visible(actor: User, obj: models.Model) -> None:
     """After a write: the object must still be inside the actor's scope (inside the
     transaction, so a write that moves an object out of scope is rolled back)."""
-    if not type(obj).objects.visible_to(actor).filter(pk=obj.pk).exists():
+    manager: Any = type(obj)._default_manager  # a ScopedQuerySet's manager
+    if not manager.visible_to(actor).filter(pk=obj.pk).exists():
         raise PermissionDenied(_("The result would lie outside your jurisdiction."))
+
+
+def save_new(obj: M, *, by: User, changes: dict[str, Any] | None = None) -> M:
+    """Insert the new record ``obj`` through the one door of creation: validate it
+    (``full_clean``), save it, re-check that it lies in ``by``'s scope (``ensure_visible``) and
+    record one ``created`` audit event with its values and the further ``changes`` (e.g. the
+    many-to-many values the caller sets next). Call it inside the service's transaction."""
+    obj.full_clean()
+    obj.save()
+    ensure_visible(by, obj)
+    audit.record(
+        actor=by,
+        action=AuditAction.CREATED,
+        obj=obj,
+        changes={**audit.diff({}, audit.snapshot(obj)), **(changes or {})},
+    )
+    return obj
 
 
 def save_versioned(obj: models.Model, *, expected_version: int | None, fields: list[str]) -> None:
@@ -72,8 +114,9 @@ def save_versioned(obj: models.Model, *, expected_version: int | None, fields: l
     if obj.pk is None:
         obj.save()
         return
-    version = obj.version if expected_version is None else expected_version
-    values = {f: getattr(obj, obj._meta.get_field(f).attname) for f in fields}
+    row: Any = obj  # a versioned model (a ``version`` field)
+    version = row.version if expected_version is None else expected_version
+    values = {f: getattr(obj, _attname(obj, f)) for f in fields}
     if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
         values["updated_at"] = timezone.now()
     updated = (
@@ -81,12 +124,158 @@ def save_versioned(obj: models.Model, *, expected_version: int | None, fields: l
         ._base_manager.filter(pk=obj.pk, version=version)
         .update(
             version=F("version") + 1,
-            **{obj._meta.get_field(k).attname: v for k, v in values.items()},
+            **{_attname(obj, k): v for k, v in values.items()},
         )
     )
     if updated != 1:
         raise ConflictError()
-    obj.version = version + 1
+    row.version = version + 1
+
+
+def _attname(obj: models.Model, name: str) -> str:
+    field: Any = obj._meta.get_field(name)
+    return str(field.attname)
+
+
+# --- State changes: the one door --------------------------------------------------------------
+
+# Fields a change never compares or records itself (save_versioned keeps them).
+_UNTRACKED = frozenset({"version", "updated_at", "created_at"})
+
+
+def _is_versioned(model: type[models.Model]) -> bool:
+    """Whether the model's ``version`` field is its edit counter (optimistic locking). A model
+    whose ``version`` means something else (a checklist's version number) says
+    ``optimistic_lock = False``."""
+    if not getattr(model, "optimistic_lock", True):
+        return False
+    return any(f.name == "version" for f in model._meta.concrete_fields)
+
+
+def lock(
+    obj: M,
+    *,
+    version: int | None = None,
+    related: Sequence[str] = (),
+    queryset: models.QuerySet[M] | None = None,
+) -> M:
+    """The row of ``obj`` as stored now, locked for the current transaction where the database
+    can (``select_for_update``); ``related`` are loaded with it. With ``version``, a row that
+    someone changed since (another version) is refused with ``ConflictError``.
+
+    Call it inside ``transaction.atomic()``; ``transition`` does, for the usual change."""
+    qs = queryset if queryset is not None else type(obj)._base_manager.all()
+    if related:
+        qs = qs.select_related(*related)
+    current = qs.select_for_update().get(pk=obj.pk)
+    if version is not None and int(version) != getattr(current, "version", None):
+        raise ConflictError()
+    return current
+
+
+def _values(obj: models.Model) -> dict[str, Any]:
+    return {
+        f.name: copy.deepcopy(getattr(obj, f.attname))
+        for f in obj._meta.concrete_fields
+        if not f.primary_key and f.name not in _UNTRACKED
+    }
+
+
+def _status_label(obj: models.Model, value: str) -> str:
+    try:
+        field: Any = obj._meta.get_field("status")
+        choices = dict(field.flatchoices)
+    except FieldDoesNotExist:
+        choices = {}
+    return str(choices.get(value, value))
+
+
+def _check_declared(obj: models.Model, to: str) -> None:
+    """The transitions declared next to the model (``can_transition``) allow ``to``."""
+    can_transition = getattr(obj, "can_transition", None)
+    if callable(can_transition) and not can_transition(to):
+        raise ValidationError(
+            _("A record that is “%(status)s” cannot become “%(to)s”.")
+            % {
+                "status": _status_label(obj, getattr(obj, "status", "")),
+                "to": _status_label(obj, to),
+            }
+        )
+
+
+def _refresh(target: models.Model, source: models.Model) -> None:
+    """Give the caller's instance the values just saved."""
+    if source is not target:
+        for f in source._meta.concrete_fields:
+            setattr(target, f.attname, getattr(source, f.attname))
+        target._state.fields_cache = {}
+
+
+@contextmanager
+def transition(
+    obj: M,
+    *,
+    by: User | None,
+    version: int | None = None,
+    to: str | None = None,
+    guard: Callable[[M], None] | None = None,
+    action: str = AuditAction.STATUS_CHANGED,
+    changes: Callable[[dict, M], dict] | None = None,
+    notify: Callable[[M], object] | None = None,
+    related: Sequence[str] = (),
+    recheck: bool = True,
+    save: bool = True,
+    actor_repr: str | None = None,
+) -> Iterator[M]:
+    """The one door for a change of a record's state. Used as ``with transition(...) as
+    current:``, the block sets the other fields that change with it, on ``current``, the row
+    as stored now. In one transaction it:
+
+    1. locks the row (``lock``; ``related`` are loaded with it);
+    2. refuses a stale ``version`` with ``ConflictError`` (the API's 409);
+    3. calls ``guard(current)``, the service's own rule (it raises ``ValidationError``), and,
+       with a target status ``to``, the transitions declared on the model (``can_transition``);
+    4. takes the before-snapshot for the audit, then runs the block;
+    5. sets ``status = to`` and saves the fields that changed, moving the version on
+       (``save_versioned``; with ``save=False`` only when a field changed);
+    6. re-checks that the row is still in ``by``'s scope (``ensure_visible``; ``recheck``);
+    7. records one audit event ``action`` with ``changes(before, current)`` (by default the
+       diff of the snapshots; nothing is recorded when that is empty);
+    8. defers ``notify(current)`` until the transaction commits (``transaction.on_commit``).
+
+    An exception from the guard or the block rolls everything back. Afterwards ``obj`` (the
+    caller's instance) holds the saved values too."""
+    with transaction.atomic():
+        current = lock(obj, version=version, related=related)
+        if guard is not None:
+            guard(current)
+        if to is not None:
+            _check_declared(current, to)
+        before = audit.snapshot(current)
+        values = _values(current)
+        yield current
+        if to is not None:
+            setattr(current, "status", to)  # noqa: B010 - a model with a status field
+        changed = [name for name, value in _values(current).items() if values[name] != value]
+        if changed or save:
+            if _is_versioned(type(current)):
+                version_now = getattr(current, "version", None)
+                save_versioned(current, expected_version=version_now, fields=changed)
+            elif changed:
+                touched = [f.name for f in current._meta.concrete_fields if f.name == "updated_at"]
+                current.save(update_fields=[*changed, *touched])
+        if recheck and by is not None:
+            ensure_visible(by, current)
+        recorded = (
+            changes(before, current) if changes else audit.diff(before, audit.snapshot(current))
+        )
+        if recorded:
+            audit.record(
+                actor=by, action=action, obj=current, changes=recorded, actor_repr=actor_repr
+            )
+        if notify is not None:
+            transaction.on_commit(lambda: notify(current))
+    _refresh(obj, current)
 
 
 # --- Organisations --------------------------------------------------------------------------
@@ -111,7 +300,7 @@ def _jurisdiction_codes(org: Organization) -> list[str]:
 
 
 def organization_create(
-    *, by: User, jurisdiction: list[Region] | None = None, **fields
+    *, by: User, jurisdiction: list[Region] | None = None, **fields: Any
 ) -> Organization:
     require_perm(by, "core.add_organization")
     unknown = set(fields) - set(ORGANIZATION_FIELDS)
@@ -137,7 +326,7 @@ def organization_update(
     organization: Organization,
     version: int | None = None,
     jurisdiction: list[Region] | None = None,
-    **fields,
+    **fields: Any,
 ) -> Organization:
     """Change ``fields`` (and the governed regions, when ``jurisdiction`` is given) of an
     organisation; refused when someone changed it since ``version``."""
@@ -189,7 +378,7 @@ def user_create(
     by: User | None,
     username: str,
     organization: Organization | None,
-    roles: set[str] | list[str] = (),
+    roles: set[str] | list[str] | tuple[str, ...] = (),
     real_name: str = "",
     phone: str = "",
     email: str = "",
@@ -239,7 +428,7 @@ def user_create(
 USER_FIELDS = ["real_name", "phone", "email", "organization"]
 
 
-def user_update(*, by: User, user: User, version: int | None = None, **fields) -> User:
+def user_update(*, by: User, user: User, version: int | None = None, **fields: Any) -> User:
     require_perm(by, "core.change_user", user)
     with transaction.atomic():
         before = audit.snapshot(user, USER_FIELDS)
@@ -376,7 +565,7 @@ def user_unlock(*, by: User, user: User) -> int:
 
     require_perm(by, "core.unlock_user", user)
     with transaction.atomic():
-        count = reset(username=user.username)
+        count: int = reset(username=user.username)
         audit.record(
             actor=by, action=AuditAction.USER_UNLOCKED, obj=user, changes={"attempts": count}
         )
@@ -420,7 +609,7 @@ def token_revoke(*, by: User, token: ApiToken) -> ApiToken:
 # --- Notifications --------------------------------------------------------------------------
 
 
-def notify(*, recipients, title: str, body: str = "", url: str = "") -> int:
+def notify(*, recipients: Iterable[User | None], title: str, body: str = "", url: str = "") -> int:
     """Send an in-app notification (and e-mail where an address and a mail server are set)."""
     users = [u for u in recipients if u is not None and u.is_active]
     Notification.objects.bulk_create(
@@ -439,15 +628,14 @@ def notify(*, recipients, title: str, body: str = "", url: str = "") -> int:
     return len(users)
 
 
-def users_with_roles_in(region: Region, roles: set[str]):
+def users_with_roles_in(region: Region, roles: Iterable[str]) -> models.QuerySet[User]:
     """Active regulator or local-government users whose jurisdiction contains ``region`` and
     who hold one of ``roles`` (for notifications to 'the county bureau'). An organisation
     governs its listed jurisdiction, or its own region's subtree when none is listed."""
-    ancestors = _prefixes(region.path)
     governs = models.Q(
-        organization__jurisdiction__isnull=True, organization__region__path__in=ancestors
-    ) | models.Q(organization__jurisdiction__path__in=ancestors)
-    return (
+        at_or_above("organization__region", region), organization__jurisdiction__isnull=True
+    ) | at_or_above("organization__jurisdiction", region)
+    users: models.QuerySet[User] = (
         User.objects.filter(
             is_active=True,
             groups__name__in=roles,
@@ -457,16 +645,17 @@ def users_with_roles_in(region: Region, roles: set[str]):
         .filter(governs)
         .distinct()
     )
-
-
-def _prefixes(path: str) -> list[str]:
-    parts = path.strip("/").split("/")
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    return users
 
 
 __all__ = [
     "ConflictError",
     "Role",
+    "lock",
+    "refuse",
+    "require_perm",
+    "save_new",
+    "transition",
     "organization_create",
     "organization_update",
     "user_create",

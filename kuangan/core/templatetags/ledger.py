@@ -13,7 +13,7 @@ def cell(value):
 
 @register.simple_tag
 def call_badge(column, obj):
-    return column.badge(obj) if column.badge else ""
+    return column.badge_class(obj)
 
 
 @register.filter

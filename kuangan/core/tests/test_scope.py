@@ -7,7 +7,15 @@ from django.contrib.auth.models import AnonymousUser
 from kuangan.core import audit
 from kuangan.core.choices import OrganizationKind, RegulatorAgency, Role
 from kuangan.core.models import AuditEvent, Organization, Region, User
-from kuangan.core.scope import ScopedQuerySet, scope_of
+from kuangan.core.scope import (
+    ScopedQuerySet,
+    ancestor_paths,
+    at_or_above,
+    in_subtree,
+    is_province_path,
+    region_q,
+    scope_of,
+)
 
 from .factories import make_organization, make_user
 
@@ -196,3 +204,105 @@ def test_a_model_without_a_region_is_invisible_to_regulators(orgs):
     assert not qs.visible_to(user).exists()
     principal = make_user(organization=orgs["sub1"], role=Role.ENTERPRISE_PRINCIPAL)
     assert list(qs.visible_to(principal).values_list("name", flat=True)) == ["子公司一"]
+
+
+# --- Declared parent scope, region helpers, the whole province ------------------------------
+
+
+class UsersThroughTheirOrganisation(ScopedQuerySet):
+    """A row visible exactly when its parent (here a user's organisation) is."""
+
+    scope_parent = "organization"
+
+
+def test_a_declared_parent_scope_follows_the_parents_rule(orgs):
+    for key in ("jiangyuan", "sub1", "sub2", "lone", "changchun"):
+        role = Role.REGULATOR_INSPECTOR
+        if orgs[key].kind == OrganizationKind.ENTERPRISE:
+            role = Role.ENTERPRISE_PRINCIPAL
+        make_user(organization=orgs[key], role=role, username=f"member_{key}")
+    rows = UsersThroughTheirOrganisation(model=User)
+    assert rows.scope_parent_model() is Organization
+
+    def members(user) -> set[str]:
+        seen = rows.visible_to(user).filter(username__startswith="member_")
+        return set(seen.values_list("username", flat=True))
+
+    county = make_user(organization=orgs["jiangyuan"])
+    assert members(county) == {"member_jiangyuan", "member_sub1"}
+    group = make_user(organization=orgs["group"], role=Role.ENTERPRISE_PRINCIPAL)
+    assert members(group) == {"member_sub1", "member_sub2"}
+    # The parent's administrator rule holds too: organisations are the system
+    # administrator's, never the audit administrator's.
+    system_admin = make_user(organization=orgs["baishan"], role=Role.SYSTEM_ADMIN)
+    assert members(system_admin) == {"member_jiangyuan", "member_sub1", "member_lone"}
+    auditor = make_user(organization=orgs["province"], role=Role.AUDIT_ADMIN)
+    assert members(auditor) == set()
+    assert members(AnonymousUser()) == set()
+
+
+def test_a_parent_scope_may_reach_its_parent_through_several_joins(orgs):
+    class UsersThroughTheGroup(ScopedQuerySet):
+        scope_parent = "organization__parent"
+
+    for key in ("grandchild", "sub1"):
+        make_user(organization=orgs[key], role=Role.ENTERPRISE_PRINCIPAL, username=f"member_{key}")
+    rows = UsersThroughTheGroup(model=User)
+    assert rows.scope_parent_model() is Organization
+    # 孙公司's parent is 子公司二 (梅河口市, under the province); 子公司一's is the group (长春).
+    meihekou_office = make_organization("220581", name="梅河口市局")
+    user = make_user(organization=meihekou_office)
+    assert set(rows.visible_to(user).values_list("username", flat=True)) == {"member_grandchild"}
+
+
+def test_the_whole_province_is_decided_in_one_place(orgs):
+    assert is_province_path("/220000/")
+    assert not is_province_path("/220000/220600/")
+    assert not is_province_path("/220000/220600/220605/")
+    assert scope_of(make_user(organization=orgs["province"])).covers_province
+    assert not scope_of(make_user(organization=orgs["baishan"])).covers_province
+    office = make_organization("220000", name="执法处", agency=RegulatorAgency.MINE_SAFETY_ADMIN)
+    office.jurisdiction.set(Region.objects.filter(code__in=["220600", "220581"]))
+    assert not scope_of(make_user(organization=office)).covers_province
+
+
+def test_only_a_province_administrator_sees_failed_logins_of_unknown_names(orgs):
+    from axes.models import AccessAttempt
+
+    from kuangan.core.views import visible_access_attempts
+
+    make_user(organization=orgs["jiangyuan"], username="known_one")
+    for name in ("known_one", "nobody_at_all"):
+        AccessAttempt.objects.create(
+            username=name, ip_address="10.0.0.1", failures_since_start=5, user_agent="x"
+        )
+
+    def seen(user) -> set[str]:
+        return set(visible_access_attempts(user).values_list("username", flat=True))
+
+    province = make_user(organization=orgs["province"], role=Role.SECURITY_ADMIN)
+    assert seen(province) == {"known_one", "nobody_at_all"}
+    city = make_user(organization=orgs["baishan"], role=Role.SECURITY_ADMIN)
+    assert seen(city) == {"known_one"}
+
+
+def test_region_helpers_build_the_subtree_and_ancestor_filters(orgs):
+    baishan = Region.objects.get(code="220600")
+    jiangyuan = Region.objects.get(code="220605")
+    codes = lambda q: set(Region.objects.filter(q).values_list("code", flat=True))  # noqa: E731
+    assert codes(in_subtree("", baishan)) == set(
+        Region.objects.filter(path__startswith=baishan.path).values_list("code", flat=True)
+    )
+    assert {"220600", "220605", "220602"} <= codes(in_subtree("", baishan))
+    assert "220500" not in codes(in_subtree("", baishan))
+    assert codes(at_or_above("", jiangyuan)) == {"220000", "220600", "220605"}
+    assert ancestor_paths(jiangyuan.path) == ["/220000/", "/220000/220600/", jiangyuan.path]
+    above = codes(region_q("", [baishan.path], above=True))
+    assert above == codes(in_subtree("", baishan)) | {"220000"}
+    assert codes(region_q("", [])) == set()
+    city = make_user(organization=orgs["baishan"])
+    through = Organization.objects.filter(in_subtree("region", baishan))
+    assert names(through) == names(Organization.objects.visible_to(city))
+    scope = scope_of(city)
+    assert scope.covers(jiangyuan) and scope.covers(jiangyuan.path)
+    assert not scope.covers(Region.objects.get(code="220581"))

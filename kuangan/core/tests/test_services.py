@@ -426,3 +426,132 @@ def test_users_with_roles_in_follow_the_jurisdiction(db):
         "office2",
     }
     assert {county, city, province} <= set(found)
+
+
+# --- The one door for state changes (transition, lock) and for refusals (refuse) ---------------
+
+
+def _rename(org, *, by, version=None, name="白山市新名称", **options):
+    with services.transition(
+        org, by=by, version=version, action=AuditAction.UPDATED, **options
+    ) as current:
+        current.name = name
+    return current
+
+
+def test_transition_locks_saves_the_changed_fields_and_audits_once(baishan_admin):
+    org = make_organization("220605", name="江源区旧名称")
+    version = org.version
+    with one_event(AuditAction.UPDATED) as box:
+        current = _rename(org, by=baishan_admin, version=version, name="江源区新名称")
+    assert box[0].changes == {"name": ["江源区旧名称", "江源区新名称"]}
+    assert box[0].actor == baishan_admin and box[0].object_id == str(org.pk)
+    stored = Organization.objects.get(pk=org.pk)
+    assert stored.name == "江源区新名称" and stored.version == version + 1
+    # The caller's instance holds the saved values too.
+    assert current.version == org.version == version + 1 and org.name == "江源区新名称"
+
+
+def test_transition_refuses_a_stale_version_and_changes_nothing(baishan_admin):
+    org = make_organization("220605", name="江源区旧名称")
+    stale = org.version
+    _rename(org, by=baishan_admin, version=stale, name="先到的名称")
+    with no_event_but(), pytest.raises(services.ConflictError):
+        _rename(org, by=baishan_admin, version=stale, name="后到的名称")
+    stored = Organization.objects.get(pk=org.pk)
+    assert stored.name == "先到的名称" and stored.version == stale + 1
+
+
+def test_transition_guard_refuses_before_anything_changes(baishan_admin):
+    org = make_organization("220605", name="江源区旧名称")
+
+    def inactive_only(current):
+        if current.is_active:
+            raise ValidationError("only an inactive organisation")
+
+    with no_event_but(), pytest.raises(ValidationError):
+        _rename(org, by=baishan_admin, guard=inactive_only)
+    assert Organization.objects.get(pk=org.pk).name == "江源区旧名称"
+
+
+def test_transition_checks_the_transitions_declared_on_the_model(baishan_admin, monkeypatch):
+    org = make_organization("220605")
+    monkeypatch.setattr(Organization, "status", "draft", raising=False)
+    monkeypatch.setattr(
+        Organization, "can_transition", lambda self, to: to == "published", raising=False
+    )
+    with no_event_but(), pytest.raises(ValidationError) as refused:
+        _rename(org, by=baishan_admin, to="archived")
+    assert "“draft” cannot become “archived”" in refused.value.messages[0]
+    assert Organization.objects.get(pk=org.pk).version == org.version
+
+
+def test_transition_rechecks_the_scope_inside_the_transaction(baishan_admin):
+    org = make_organization("220605", name="江源区单位")
+    with no_event_but(), pytest.raises(PermissionDenied):
+        with services.transition(org, by=baishan_admin, action=AuditAction.UPDATED) as current:
+            current.region = Region.objects.get(code="220102")  # out of 白山市
+    assert Organization.objects.get(pk=org.pk).region.code == "220605"
+
+
+def test_transition_without_a_change_saves_only_when_asked(baishan_admin):
+    org = make_organization("220605", name="同名")
+    version = org.version
+    with no_event_but():
+        _rename(org, by=baishan_admin, name="同名", save=False)
+    assert Organization.objects.get(pk=org.pk).version == version
+    with no_event_but():
+        _rename(org, by=baishan_admin, name="同名")  # a transition moves the version on
+    assert Organization.objects.get(pk=org.pk).version == version + 1
+
+
+def test_transition_notifies_only_after_the_commit(
+    baishan_admin, django_capture_on_commit_callbacks
+):
+    org = make_organization("220605")
+    told = []
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _rename(org, by=baishan_admin, notify=told.append)
+    assert told == [] and len(callbacks) == 1  # nothing before the commit
+    callbacks[0]()
+    assert [o.name for o in told] == ["白山市新名称"]
+    # A refused change notifies nobody, even once committed.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(services.ConflictError):
+            _rename(org, by=baishan_admin, version=1, name="过期", notify=told.append)
+    assert callbacks == [] and len(told) == 1
+
+
+def test_lock_returns_the_stored_row_and_refuses_a_stale_version(db):
+    org = make_organization("220605", name="存储的名称")
+    org.name = "未保存的名称"
+    with transaction.atomic():
+        assert services.lock(org, version=org.version, related=["region"]).name == "存储的名称"
+        with pytest.raises(services.ConflictError):
+            services.lock(org, version=org.version + 1)
+
+
+def test_refuse_audits_the_denial_once_and_marks_it(baishan_admin):
+    org = make_organization("220605")
+    with one_event(AuditAction.PERMISSION_DENIED) as box, pytest.raises(PermissionDenied) as exc:
+        services.refuse(baishan_admin, "不是你的", obj=org, perm="core.change_organization")
+    assert str(exc.value) == "不是你的" and exc.value.audited is True
+    event = box[0]
+    assert event.success is False and event.changes == {"permission": "core.change_organization"}
+    assert event.object_id == str(org.pk) and event.region.code == "220605"
+    # Without an object the event is the actor's region's.
+    with one_event(AuditAction.PERMISSION_DENIED) as box, pytest.raises(PermissionDenied) as exc:
+        services.refuse(baishan_admin)
+    assert str(exc.value) == "You do not have permission to do this."
+    assert box[0].region.code == "220600"
+
+
+def test_a_refusal_is_recorded_before_the_transaction_not_inside_it(baishan_admin):
+    """Why services refuse before ``transaction.atomic()``: rolled back, the event is gone."""
+    start = _last_id()
+    with pytest.raises(PermissionDenied), transaction.atomic():
+        services.refuse(baishan_admin, perm="inside")
+    assert _new_events(start) == []
+    with pytest.raises(PermissionDenied):
+        services.refuse(baishan_admin, perm="before")
+    assert [e.changes["permission"] for e in _new_events(start)] == ["before"]

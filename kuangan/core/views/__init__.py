@@ -1,5 +1,5 @@
 """The core app's views, one module per topic; the shared bases (object page, step and form
-views) are in ``bases`` and are what other apps build on."""
+views) are in ``bases`` and ``forms`` and are what other apps build on."""
 
 from .account import (  # noqa: F401
     home,
@@ -37,6 +37,7 @@ from .errors import (  # noqa: F401
     error_404,
     error_500,
 )
+from .forms import ObjectFormView  # noqa: F401
 from .organizations import (  # noqa: F401
     OrganizationFormView,
     OrganizationLedger,
@@ -46,6 +47,11 @@ from .security import (  # noqa: F401
     role_overview,
     security_policy,
     visible_access_attempts,
+)
+from .steps import (  # noqa: F401
+    ObjectStepSwitch,
+    ObjectStepView,
+    is_htmx,
 )
 from .users import (  # noqa: F401
     UserActionView,

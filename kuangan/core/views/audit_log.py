@@ -7,11 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .. import audit
+from .. import audit, history
 from ..filters import AuditEventFilterSet
 from ..ledger import Column, LedgerView
 from ..models import AuditEvent
-from .bases import action_label
 
 # --- Audit log (audit administrators only) -------------------------------------------------
 
@@ -27,14 +26,14 @@ class AuditLedger(LedgerView):
     columns = [
         Column("id", "#", sort="id"),
         Column("timestamp", gettext_lazy("Time"), sort="timestamp"),
-        Column("actor_repr", gettext_lazy("Actor"), sort="actor_repr"),
-        Column("action", gettext_lazy("Action"), lambda e: action_label(e.action), sort="action"),
+        Column("actor_repr", gettext_lazy("Actor"), lambda e: _actor(e), sort="actor_repr"),
+        Column("action", gettext_lazy("Action"), lambda e: _row(e).action, sort="action"),
         Column("success", gettext_lazy("Success"), sort="success"),
         Column("object_type", gettext_lazy("Object type"), default=False),
         Column("object_repr", gettext_lazy("Object")),
         Column("region", gettext_lazy("Region"), "region.name"),
         Column("ip", gettext_lazy("Address")),
-        Column("changes", gettext_lazy("Changes"), lambda e: audit_changes_text(e.changes)),
+        Column("changes", gettext_lazy("Changes"), lambda e: audit_changes_text(_row(e))),
         Column("request_id", gettext_lazy("Request id"), default=False),
         Column("hash", gettext_lazy("Hash"), default=False),
     ]
@@ -42,22 +41,41 @@ class AuditLedger(LedgerView):
     def base_queryset(self):
         return super().base_queryset().select_related("region")
 
+    def prepare_rows(self, objects: list) -> None:
+        """Render the page's (or the export chunk's) events in words, in one batch."""
+        for row in history.render(objects):
+            row.event.history_row = row
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["chain"] = self.request.session.get("audit_chain_report")
         return ctx
 
 
-def audit_changes_text(changes: dict) -> str:
-    if not changes:
-        return ""
-    parts = []
-    for key, value in changes.items():
-        if isinstance(value, list) and len(value) == 2:
-            parts.append(f"{key}: {value[0]} → {value[1]}")
-        else:
-            parts.append(f"{key}: {value}")
-    return "; ".join(parts)[:500]
+def _row(event) -> history.HistoryRow:
+    row = getattr(event, "history_row", None)
+    if row is None:  # an event the ledger did not prepare
+        row = event.history_row = history.render([event])[0]
+    return row
+
+
+def _actor(event) -> str:
+    """The actor's real name, and the account it acted as when that differs (the audit admin
+    needs both)."""
+    name = _row(event).actor
+    if event.actor_repr and event.actor_repr != name:
+        return f"{name}（{event.actor_repr}）"
+    return name
+
+
+def audit_changes_text(row) -> str:
+    """An event's changes on one line, in words (``core.history``): a rendered row, an
+    ``AuditEvent``, or a bare changes dict (of no known model)."""
+    if isinstance(row, dict):
+        row = _row(AuditEvent(changes=row, action="", timestamp=None))
+    elif not isinstance(row, history.HistoryRow):
+        row = _row(row)
+    return history.changes_text(row.changes)
 
 
 @login_required

@@ -6,8 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
-from .. import files
-from ..choices import AuditAction
+from .. import files, history
 from ..forms import (
     AttachmentForm,
 )
@@ -87,19 +86,21 @@ class ObjectPageView(ScopedMixin, DetailView):
             attachments=files.attachments_of(self.object),
             upload_form=AttachmentForm(),
             content_type_id=ContentType.objects.get_for_model(self.object).pk,
-            history=object_history(self.object),
+            history=object_history(self.object) if active == "history" else [],
         )
         return ctx
 
 
-def object_history(obj, limit: int = 200):
+def object_history(obj, limit: int = 200) -> list[history.HistoryRow]:
     """The changes recorded for one object (without addresses or agents), shown on the
-    object's page to whoever may see the object. The audit log itself is for audit admins."""
-    return (
+    object's page to whoever may see the object, in words (``core.history``). The audit log
+    itself is for audit admins."""
+    events = (
         AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-        .only("timestamp", "actor_repr", "action", "changes", "success")
+        .only("timestamp", "actor", "actor_repr", "action", "changes", "success")
         .order_by("-id")[:limit]
     )
+    return history.render(events, type(obj))
 
 
 def posted_version(request) -> int:
@@ -110,8 +111,4 @@ def posted_version(request) -> int:
         return 0
 
 
-def action_label(action: str) -> str:
-    try:
-        return str(AuditAction(action).label)
-    except ValueError:
-        return action
+action_label = history.action_label

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from ..choices import Role
 from ..models import User
-from ..scope import scope_of
+from ..panels import visible_access_attempts
 
 # --- Security administrator ----------------------------------------------------------------
 
@@ -38,15 +37,6 @@ def role_overview(request):
             "policy": security_policy(),
         },
     )
-
-
-def visible_access_attempts(user):
-    """Failed-login records (django-axes) of the accounts this administrator can see; those of
-    unknown usernames only for administrators of the whole province."""
-    attempts = AccessAttempt.objects.order_by("-attempt_time")
-    if any(path.count("/") == 2 for path in scope_of(user).region_paths):
-        return attempts
-    return attempts.filter(username__in=User.objects.visible_to(user).values("username"))
 
 
 def security_policy() -> list[tuple[str, object]]:

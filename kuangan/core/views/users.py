@@ -21,7 +21,8 @@ from ..forms import (
 )
 from ..ledger import Column, LedgerView
 from ..models import Organization, User
-from .bases import ObjectPageView, posted_version
+from .bases import ObjectPageView
+from .forms import ObjectFormView
 
 # --- Users ----------------------------------------------------------------------------------
 
@@ -100,85 +101,63 @@ class UserPage(ObjectPageView):
         return ctx
 
 
-class UserFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
-    template_name = "core/form.html"
+class UserFormView(ObjectFormView):
+    model = User
     form_class = UserForm
     permission_required = "core.add_user"
-    target = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if "pk" in kwargs:
-            self.target = get_object_or_404(User.objects.visible_to(request.user), pk=kwargs["pk"])
-            self.permission_required = "core.change_user"
-        return super().dispatch(request, *args, **kwargs)
+    edit_permission = "core.change_user"
+    title_create = gettext_lazy("New user")
+    title_edit = gettext_lazy("Edit user")
+    list_url = "core:user_list"
+    help_text = gettext_lazy(
+        "An initial password is generated and shown once; the user must change it at first login."
+    )
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs.update(user=self.request.user, editing=self.target is not None)
-        if self.target is not None and self.request.method == "GET":
+        kwargs["editing"] = self.object is not None
+        if self.object is not None and self.request.method == "GET":
             kwargs["initial"] = {
-                "real_name": self.target.real_name,
-                "phone": self.target.phone,
-                "email": self.target.email,
-                "organization": self.target.organization,
+                "real_name": self.object.real_name,
+                "phone": self.object.phone,
+                "email": self.object.email,
+                "organization": self.object.organization,
             }
         return kwargs
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["title"] = _("Edit user") if self.target else _("New user")
-        ctx["version"] = self.target.version if self.target else None
-        ctx["cancel_url"] = (
-            reverse("core:user_detail", args=[self.target.pk])
-            if self.target
-            else reverse("core:user_list")
-        )
-        if not self.target:
-            ctx["help"] = _(
-                "An initial password is generated and shown once; the user must change it at "
-                "first login."
-            )
-        return ctx
+    def get_help(self):
+        return None if self.object is not None else super().get_help()
 
-    def form_valid(self, form):
+    def get_success_message(self, obj):
+        # A new account's message is the one-time password (see ``save``).
+        return None if self.object is None else super().get_success_message(obj)
+
+    def save(self, form):
         data = form.cleaned_data
-        try:
-            if self.target is None:
-                user, password = services.user_create(
-                    by=self.request.user,
-                    username=data["username"],
-                    organization=data["organization"],
-                    roles=data["roles"],
-                    real_name=data["real_name"],
-                    phone=data["phone"],
-                    email=data["email"],
-                )
-                messages.warning(
-                    self.request,
-                    _("Account created. Initial password (shown only once): %(p)s")
-                    % {"p": password},
-                )
-            else:
-                user = services.user_update(
-                    by=self.request.user,
-                    user=self.target,
-                    version=posted_version(self.request),
-                    real_name=data["real_name"],
-                    phone=data["phone"],
-                    email=data["email"],
-                    organization=data["organization"],
-                )
-                messages.success(self.request, _("Saved."))
-        except (services.ConflictError, PermissionDenied) as exc:
-            # A stale edit, or a result outside the user's jurisdiction: say so on the form.
-            form.add_error(None, str(exc) or _("You do not have permission to do this."))
-            return self.form_invalid(form)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        return redirect("core:user_detail", user.pk)
+        if self.object is not None:
+            return services.user_update(
+                by=self.request.user,
+                user=self.object,
+                version=self.posted_version(),
+                real_name=data["real_name"],
+                phone=data["phone"],
+                email=data["email"],
+                organization=data["organization"],
+            )
+        user, password = services.user_create(
+            by=self.request.user,
+            username=data["username"],
+            organization=data["organization"],
+            roles=data["roles"],
+            real_name=data["real_name"],
+            phone=data["phone"],
+            email=data["email"],
+        )
+        messages.warning(
+            self.request,
+            _("Account created. Initial password (shown only once): %(p)s") % {"p": password},
+        )
+        return user
 
 
 class UserRolesView(LoginRequiredMixin, PermissionRequiredMixin, FormView):

@@ -1,0 +1,131 @@
+"""One create-or-edit page for an object, shared by every app: the object is looked up through
+``visible_to`` (out of scope is 404), the form carries the version it was loaded at, one
+service call saves, and what the service refuses is said on the form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+
+from ..forms import apply_errors
+from ..services import ConflictError
+from .bases import posted_version
+
+
+class ObjectFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    """Create an object (no object named in the URL) or edit the one the URL names (by
+    ``pk_url_kwarg``, or by ``slug_field`` when ``slug_url_kwarg`` is in the URL).
+
+    A subclass declares ``model``, ``form_class``, ``permission_required`` (to create),
+    ``edit_permission``, the two titles and ``list_url`` (where cancel goes while creating),
+    and writes ``save(form)``: the one service call, with ``by=request.user`` and, when
+    editing, ``version=self.posted_version()`` on ``self.fresh_object()``; it returns the
+    saved object, whose page is shown next."""
+
+    template_name = "core/form.html"
+    model = None
+    pk_url_kwarg = "pk"
+    slug_url_kwarg: str | None = None
+    slug_field: str | None = None
+    permission_required: str | None = None  # to create
+    edit_permission: str | None = None  # to edit
+    title_create = None
+    title_edit = None
+    list_url: str | None = None  # URL name of the list, where cancel goes while creating
+    help_text = None
+    form_takes_user = True  # the form's ``user`` argument: the signed-in user
+    success_message = gettext_lazy("Saved.")
+    # The service's refusals said on the form (a stale version, a result out of the user's
+    # jurisdiction); a refusal not listed here is the 403 page.
+    refusals: tuple[type[Exception], ...] = (ConflictError, PermissionDenied)
+    object = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.model._default_manager.visible_to(self.request.user)
+
+    def get_object(self):
+        """The object being edited (404 when the user cannot see it), or None to create."""
+        if self.slug_url_kwarg and self.slug_url_kwarg in self.kwargs:
+            lookup = {self.slug_field: self.kwargs[self.slug_url_kwarg]}
+        elif self.pk_url_kwarg in self.kwargs:
+            lookup = {"pk": self.kwargs[self.pk_url_kwarg]}
+        else:
+            return None
+        return get_object_or_404(self.get_queryset(), **lookup)
+
+    def get_permission_required(self):
+        if self.object is not None:
+            return (self.edit_permission,)
+        return super().get_permission_required()
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.form_takes_user:
+            kwargs["user"] = self.request.user
+        if self.object is not None and issubclass(self.get_form_class(), forms.BaseModelForm):
+            kwargs["instance"] = self.object
+        return kwargs
+
+    def get_title(self) -> str:
+        return self.title_edit if self.object is not None else self.title_create
+
+    def get_cancel_url(self) -> str:
+        if self.object is not None:
+            return self.object.get_absolute_url()
+        return reverse(self.list_url)
+
+    def get_help(self) -> str | None:
+        return self.help_text
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["title"] = self.get_title()
+        ctx["version"] = self.object.version if self.object is not None else None
+        ctx["cancel_url"] = self.get_cancel_url()
+        help_text = self.get_help()
+        if help_text:
+            ctx["help"] = help_text
+        return ctx
+
+    def posted_version(self) -> int:
+        """The version the form was loaded at."""
+        return posted_version(self.request)
+
+    def fresh_object(self):
+        """A fresh copy of the object being edited (a model form wrote its cleaned values on
+        ``self.object`` while validating)."""
+        return type(self.object)._default_manager.get(pk=self.object.pk)
+
+    def save(self, form):
+        """Call the service that creates or changes the object; return the saved object."""
+        raise NotImplementedError
+
+    def get_success_message(self, obj) -> str | None:
+        return self.success_message
+
+    def form_valid(self, form):
+        try:
+            obj = self.save(form)
+        except self.refusals as exc:
+            form.add_error(None, str(exc) or _("You do not have permission to do this."))
+            return self.form_invalid(form)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            return self.form_invalid(form)
+        message = self.get_success_message(obj)
+        if message:
+            messages.success(self.request, message)
+        return redirect(obj.get_absolute_url())
