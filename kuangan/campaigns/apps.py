@@ -10,6 +10,19 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from kuangan.core import navigation
 
+        from . import (
+            api,
+            filters,
+            panels,  # noqa: F401  (registers the home panels)
+            views,
+        )
+
+        # The registry (lower) shows each mine's campaign verdict through its hooks: filters,
+        # the scope actions of the mines API, ledger columns, the scope tab, the map groups.
+        filters.connect()
+        api.connect()
+        views.connect()
+
         navigation.register(
             navigation.MenuItem(
                 "campaign",

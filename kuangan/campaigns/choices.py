@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kuangan.core.choices import ChoiceSet
+
 
 class PhaseKind(models.TextChoices):
     MOBILISE = "mobilise", _("Mobilisation and deployment")
@@ -54,9 +56,9 @@ class ChecklistFamily(models.TextChoices):
     NON_COAL = "non_coal", _("Non-coal mine checklist")
 
 
-class PriorityLevel(models.TextChoices):
-    HIGH = "high", pgettext_lazy("inspection priority", "High")
-    NORMAL = "normal", pgettext_lazy("inspection priority", "Normal")
+class PriorityLevel(ChoiceSet):
+    HIGH = "high", pgettext_lazy("inspection priority", "High"), "red"
+    NORMAL = "normal", pgettext_lazy("inspection priority", "Normal"), "secondary"
 
 
 class PriorityReason(models.TextChoices):

@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.core.choices import OrganizationKind
-from kuangan.core.models import Region, TimeStampedModel, VersionedModel
-from kuangan.core.scope import ScopedQuerySet, scope_of
+from kuangan.core.models import Organization, Region, TimeStampedModel, VersionedModel
+from kuangan.core.scope import ScopedQuerySet, region_q, scope_of
+from kuangan.registry.models import Mine
 
 from .choices import PHASE_ORDER, PhaseKind
+from .rules import Thresholds
 
 DEFAULT_FLOOD_SEASON = (6, 1)  # month, day
 
@@ -37,9 +39,6 @@ class CampaignQuerySet(ScopedQuerySet):
         if scope.kind in (OrganizationKind.REGULATOR, OrganizationKind.GOVERNMENT):
             paths = scope.region_paths
         elif scope.kind == OrganizationKind.ENTERPRISE:
-            from kuangan.core.models import Organization
-            from kuangan.registry.models import Mine
-
             paths = set(
                 Mine.objects.filter(enterprise_id__in=scope.organization_ids).values_list(
                     "region__path", flat=True
@@ -51,13 +50,7 @@ class CampaignQuerySet(ScopedQuerySet):
             )
         else:
             return self.none()
-        q = Q(pk__in=[])
-        for path in paths:
-            q |= Q(region__path__startswith=path)
-            parts = path.strip("/").split("/")
-            ancestors = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-            q |= Q(region__path__in=ancestors)
-        return self.filter(q)
+        return self.filter(region_q("region", paths, above=True))
 
     def current(self, today: dt.date | None = None):
         today = today or timezone.localdate()
@@ -147,10 +140,8 @@ class Campaign(VersionedModel, TimeStampedModel):
             self.flood_season_start = dt.date(self.starts_on.year, *DEFAULT_FLOOD_SEASON)
         super().save(*args, **kwargs)
 
-    def thresholds(self):
+    def thresholds(self) -> Thresholds:
         """The thresholds as the rules take them."""
-        from .rules import Thresholds
-
         return Thresholds(
             slope_m=self.slope_threshold_m,
             dump_m=self.dump_threshold_m,
@@ -167,9 +158,8 @@ class Campaign(VersionedModel, TimeStampedModel):
         return None
 
 
-class PhaseQuerySet(CampaignQuerySet):
-    def visible_to(self, user):
-        return self.filter(campaign__in=Campaign.objects.visible_to(user))
+class PhaseQuerySet(ScopedQuerySet):
+    scope_parent = "campaign"
 
 
 class Phase(models.Model):

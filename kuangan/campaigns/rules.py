@@ -89,7 +89,7 @@ class MineFacts:
 FACT_FIELDS = tuple(f.name for f in fields(MineFacts))
 
 
-def _num(value) -> Decimal | None:
+def _num(value: object) -> Decimal | None:
     if value is None or value == "":
         return None
     return value if isinstance(value, Decimal) else Decimal(str(value))

@@ -9,6 +9,9 @@ update it replaces the phase list (by kind).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -39,23 +42,23 @@ CAMPAIGN_FIELDS = [
 PHASE_FIELDS = ("kind", "starts_on", "deadline", "description")
 
 
-def _check_fields(fields: dict) -> None:
+def _check_fields(fields: dict[str, Any]) -> None:
     unknown = [k for k in fields if k not in CAMPAIGN_FIELDS]
     if unknown:
         raise ValidationError({k: _("This field cannot be changed here.") for k in unknown})
 
 
-def _phase_snapshot(campaign: Campaign) -> list:
+def _phase_snapshot(campaign: Campaign) -> list[list[str | None]]:
     return [
         [p.kind, p.starts_on.isoformat() if p.starts_on else None, p.deadline.isoformat()]
         for p in campaign.phases.order_by("deadline", "pk")
     ]
 
 
-def _set_phases(campaign: Campaign, phases: list[dict]) -> None:
-    errors = []
-    seen = set()
-    built = []
+def _set_phases(campaign: Campaign, phases: list[dict[str, Any]]) -> None:
+    errors: list[str] = []
+    seen: set[str] = set()
+    built: list[Phase] = []
     for i, data in enumerate(phases, start=1):
         unknown = set(data) - set(PHASE_FIELDS)
         if unknown:
@@ -91,7 +94,7 @@ def _set_phases(campaign: Campaign, phases: list[dict]) -> None:
     Phase.objects.bulk_create(built)
 
 
-def campaign_create(*, by: User, phases: list[dict] | tuple = (), **fields) -> Campaign:
+def campaign_create(*, by: User, phases: Sequence[dict[str, Any]] = (), **fields: Any) -> Campaign:
     _check_fields(fields)
     require_perm(by, "campaigns.add_campaign")
     with transaction.atomic():
@@ -111,8 +114,8 @@ def campaign_update(
     by: User,
     campaign: Campaign,
     version: int | None = None,
-    phases: list[dict] | None = None,
-    **fields,
+    phases: Sequence[dict[str, Any]] | None = None,
+    **fields: Any,
 ) -> Campaign:
     _check_fields(fields)
     require_perm(by, "campaigns.change_campaign", campaign)

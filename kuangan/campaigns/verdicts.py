@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -124,11 +125,11 @@ def filter_mines(qs: QuerySet, campaign: Campaign | None, criteria: dict) -> Que
     return qs.filter(pk__in=keep)
 
 
-def counts(qs: QuerySet, campaign: Campaign | None) -> dict:
+def counts(qs: QuerySet, campaign: Campaign | None) -> dict[str, Any]:
     """Figures for dashboards and panels: mines in campaign scope, to watch, in key-inspection
     scope, high priority, per reason."""
     t = thresholds(campaign)
-    result = {
+    result: dict[str, Any] = {
         "total": 0,
         "in_campaign": 0,
         "watch_required": 0,

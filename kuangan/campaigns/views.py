@@ -1,11 +1,18 @@
 """Campaign pages: the list, a campaign with its phases, thresholds and scope figures, and the
-form of the province administrator."""
+form of the province administrator; and the campaign verdict on the registry's mine pages
+(ledger columns, the scope tab of a mine, the enterprise pages' reasons and figures, the map
+groups), added through the registry's hooks."""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +23,19 @@ from django.views.generic import FormView
 from kuangan.core.ledger import Column, LedgerView, Tab
 from kuangan.core.services import ConflictError
 from kuangan.core.views import ObjectPageView
+from kuangan.registry import hooks as registry_hooks
+from kuangan.registry.filters import MineFilterSet
 from kuangan.registry.models import Mine
 
-from . import services, verdicts
-from .choices import CampaignReason, InspectionReason
+from . import presenters, rules, services, verdicts
+from .choices import (
+    CampaignReason,
+    ChecklistFamily,
+    InspectionReason,
+    PriorityLevel,
+    PriorityReason,
+)
+from .filters import chosen_campaign as filter_campaign
 from .forms import CampaignForm
 from .models import Campaign
 
@@ -182,3 +198,167 @@ class CampaignFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect(campaign.get_absolute_url())
+
+
+# --- The verdict on the registry's mine pages -----------------------------------------------
+
+
+def chosen_campaign(request: HttpRequest) -> Campaign | None:
+    """The campaign of ``?campaign=`` when the user may see it, else the latest one."""
+    raw = request.GET.get("campaign", "")
+    if raw.isdigit():
+        campaign = Campaign.objects.visible_to(request.user).filter(pk=int(raw)).first()
+        if campaign is not None:
+            return campaign
+    return verdicts.latest_campaign(request.user)
+
+
+class MineVerdicts:
+    """The verdicts of mines under the request's campaign (chosen on first use), each
+    computed once per request."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        self._verdicts: dict[int, rules.Verdict] = {}
+
+    def campaign(self) -> Campaign | None:
+        if not hasattr(self, "_campaign"):
+            self._campaign = chosen_campaign(self.request)
+        return self._campaign
+
+    def __call__(self, mine: Mine) -> rules.Verdict:
+        if mine.pk not in self._verdicts:
+            thresholds = verdicts.thresholds(self.campaign())
+            self._verdicts[mine.pk] = rules.verdict(mine.rule_state(), thresholds)
+        return self._verdicts[mine.pk]
+
+
+def mine_ledger_columns(request: HttpRequest) -> list[Column]:
+    """The verdict columns of the registry's mine ledger."""
+    v = MineVerdicts(request)
+    labels = presenters.labels
+    return [
+        Column(
+            "campaign_scope",
+            gettext_lazy("Campaign scope"),
+            lambda m: (
+                labels(CampaignReason, v(m).campaign.reasons)
+                or (_("Out (watch duty)") if v(m).watch else _("Out"))
+            ),
+        ),
+        Column(
+            "inspection_scope",
+            gettext_lazy("Key-inspection reasons"),
+            lambda m: labels(InspectionReason, v(m).inspection.reasons) or _("Out"),
+        ),
+        Column(
+            "checklist",
+            gettext_lazy("Checklist"),
+            lambda m: ChecklistFamily(v(m).checklist).label,
+            default=False,
+        ),
+        Column(
+            "priority",
+            gettext_lazy("Priority"),
+            lambda m: PriorityLevel(v(m).priority.level).label,
+            badge=lambda m: PriorityLevel.css(v(m).priority.level),
+        ),
+        Column(
+            "priority_reasons",
+            gettext_lazy("Priority reasons"),
+            lambda m: labels(PriorityReason, v(m).priority.reasons),
+            default=False,
+        ),
+        Column(
+            "inspect_before",
+            gettext_lazy("Inspect before"),
+            lambda m: v(m).priority.inspect_before,
+            default=False,
+        ),
+    ]
+
+
+def mine_scope_tab(request: HttpRequest, mine: Mine) -> list[Tab]:
+    """The "campaign scope" tab of a mine's page: the verdict under a chosen campaign, now or
+    as the mine stood on a past date (``?on=``)."""
+    campaign = chosen_campaign(request)
+    on_raw = request.GET.get("on", "")
+    on = None
+    error = ""
+    if on_raw:
+        try:
+            on = dt.date.fromisoformat(on_raw)
+        except ValueError:
+            error = _("Give the date as YYYY-MM-DD.")
+    state: dict[str, Any] | None
+    if on is not None:
+        state = mine.state_on(on)
+        if state is None:
+            error = _("The mine was not yet registered on %(date)s.") % {"date": on.isoformat()}
+    else:
+        state = mine.rule_state()
+    explanation = presenters.explain(state, campaign) if state is not None else None
+    extra = {
+        "campaign": campaign,
+        "campaigns": Campaign.objects.visible_to(request.user).latest_first(),
+        "on": on,
+        "error": error,
+        "explanation": explanation,
+    }
+    return [
+        Tab("scope", gettext_lazy("Campaign scope"), "campaigns/tab_mine_scope.html", extra=extra)
+    ]
+
+
+def mine_extras(request: HttpRequest) -> Callable[[Mine], registry_hooks.MineExtras]:
+    """On the enterprise pages: each mine's verdict and reasons, and the counts of a group's
+    subsidiaries (in campaign scope, in key-inspection scope, high priority, under watch)."""
+    v = MineVerdicts(request)
+
+    def extras(mine: Mine) -> registry_hooks.MineExtras:
+        verdict = v(mine)
+        return registry_hooks.MineExtras(
+            row={"verdict": verdict, "reasons": presenters.reasons(verdict)},
+            counts={
+                "campaign": verdict.campaign.in_scope,
+                "inspection": verdict.inspection.in_scope,
+                "high": verdict.priority.level == rules.HIGH,
+                "watch": verdict.watch,
+            },
+        )
+
+    return extras
+
+
+def mine_map_layer(request: HttpRequest, filterset: MineFilterSet) -> registry_hooks.MapLayer:
+    """The map's groups: in key-inspection scope, in campaign scope only, out with watch duty,
+    out; and each point's priority."""
+    t = verdicts.thresholds(filter_campaign(filterset))
+
+    def point(mine: Mine) -> dict[str, Any]:
+        v = rules.verdict(mine.rule_state(), t)
+        if v.inspection.in_scope:
+            group = "inspection"
+        elif v.campaign.in_scope:
+            group = "campaign"
+        elif v.watch:
+            group = "watch"
+        else:
+            group = "out"
+        return {"group": group, "priority": v.priority.level}
+
+    groups = {
+        "inspection": _("In key-inspection scope"),
+        "campaign": _("In campaign scope only"),
+        "watch": _("Out, watch duty required"),
+        "out": _("Out of scope"),
+    }
+    return registry_hooks.MapLayer(groups=groups, point=point)
+
+
+def connect() -> None:
+    """Show the verdict on the registry's pages (from ``ready()``)."""
+    registry_hooks.register_mine_ledger_columns(mine_ledger_columns)
+    registry_hooks.register_mine_page_tabs(mine_scope_tab)
+    registry_hooks.register_mine_extras(mine_extras)
+    registry_hooks.register_mine_map_layer(mine_map_layer)

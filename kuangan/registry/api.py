@@ -1,36 +1,23 @@
-"""Registry API: mines (by code) with their campaign verdict, enterprises, watch duties."""
+"""Registry API: mines (by code), enterprises, watch duties. An app above the registry adds
+actions of its own to the mines through ``MineViewSet.add_action`` (the campaigns app: the
+campaign verdict of a mine, ``/api/v1/mines/{code}/scope/`` and ``/api/v1/mines/scope/``)."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, serializers
-from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from kuangan.campaigns import verdicts
-from kuangan.campaigns.models import Campaign
-from kuangan.core.api import ScopedViewSet
+from kuangan.core.api import ScopedViewSet, version_of
 from kuangan.core.choices import RegionLevel
 from kuangan.core.models import Region
 
 from . import services
 from .filters import EnterpriseFilterSet, MineFilterSet, WatchDutyFilterSet
 from .models import Enterprise, Mine, WatchDuty
-
-
-def _version(request) -> int | None:
-    value = request.data.get("version")
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise exceptions.ValidationError({"version": [_("Give a whole number.")]}) from None
 
 
 class MineSerializer(serializers.ModelSerializer):
@@ -62,37 +49,6 @@ class MineSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and "enterprise" in self.fields:
             self.fields["enterprise"].queryset = Enterprise.objects.visible_to(request.user)
-
-
-class _ScopePartSerializer(serializers.Serializer):
-    in_scope = serializers.BooleanField()
-    reasons = serializers.ListField(child=serializers.CharField())
-
-
-class _PrioritySerializer(serializers.Serializer):
-    level = serializers.CharField()
-    reasons = serializers.ListField(child=serializers.CharField())
-    inspect_before = serializers.DateField(allow_null=True)
-
-
-class ScopeSerializer(serializers.Serializer):
-    """The campaign verdict of one mine (documentation of the response)."""
-
-    code = serializers.CharField()
-    name = serializers.CharField()
-    kind = serializers.CharField()
-    status = serializers.CharField()
-    region_code = serializers.CharField()
-    campaign_scope = _ScopePartSerializer()
-    watch_required = serializers.BooleanField()
-    inspection_scope = _ScopePartSerializer()
-    checklist = serializers.CharField()
-    priority = _PrioritySerializer()
-
-
-CAMPAIGN_PARAM = OpenApiParameter(
-    "campaign", int, description="Campaign id (default: the latest campaign)"
-)
 
 
 class MineViewSet(
@@ -127,61 +83,21 @@ class MineViewSet(
         serializer.instance = services.mine_update(
             by=self.request.user,
             mine=mine,
-            version=_version(self.request),
+            version=version_of(self.request),
             **serializer.validated_data,
         )
 
-    def _campaign(self) -> Campaign | None:
-        raw = self.request.query_params.get("campaign")
-        if raw in (None, ""):
-            return verdicts.latest_campaign(self.request.user)
-        try:
-            return Campaign.objects.visible_to(self.request.user).get(pk=int(raw))
-        except (ValueError, Campaign.DoesNotExist):
-            raise exceptions.ValidationError({"campaign": [_("Unknown campaign.")]}) from None
-
-    @extend_schema(
-        responses=ScopeSerializer,
-        parameters=[
-            CAMPAIGN_PARAM,
-            OpenApiParameter(
-                "on", dt.date, description="Answer for the mine's state on this past date"
-            ),
-        ],
-    )
-    @action(detail=True, methods=["get"])
-    def scope(self, request, code=None):
-        """The campaign verdict of one mine: campaign scope, watch duty, key-inspection scope,
-        checklist and priority, with reason codes (the shape of ``kuangan scope``)."""
-        mine = self.get_object()
-        on = None
-        raw = request.query_params.get("on")
-        if raw:
-            try:
-                on = dt.date.fromisoformat(raw)
-            except ValueError:
-                raise exceptions.ValidationError(
-                    {"on": [_("Give the date as YYYY-MM-DD.")]}
-                ) from None
-        verdict = verdicts.mine_verdict(mine, self._campaign(), on)
-        if verdict is None:
-            raise Http404
-        return Response(verdict)
-
-    @extend_schema(responses=ScopeSerializer(many=True), parameters=[CAMPAIGN_PARAM])
-    @action(detail=False, methods=["get"], url_path="scope")
-    def scope_list(self, request):
-        """The campaign verdict of every mine of the (filtered) list, paginated."""
-        qs = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(qs)
-        campaign = self._campaign()
-        rows = [verdicts.mine_verdict(m, campaign) for m in page]
-        return self.get_paginated_response(rows)
+    @classmethod
+    def add_action(cls, action: Callable[..., Any]) -> None:
+        """Add an app's own action (a function decorated with DRF's ``@action``, from its
+        ``AppConfig.ready()``, before the router reads the actions)."""
+        setattr(cls, action.__name__, action)
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
-    parent = serializers.PrimaryKeyRelatedField(
+    # DRF's stubs type ``Field.parent`` (the serializer a field belongs to); this is a field.
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=Enterprise.objects.none(), allow_null=True, required=False
     )
     mine_count = serializers.IntegerField(read_only=True, default=None)
@@ -190,7 +106,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         model = Enterprise
         fields = ["id", *services.ENTERPRISE_FIELDS, "mine_count", "version"]
         read_only_fields = ["version"]
-        extra_kwargs = {"credit_code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"credit_code": {"validators": []}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -227,7 +143,7 @@ class EnterpriseViewSet(
         serializer.instance = services.enterprise_update(
             by=self.request.user,
             enterprise=enterprise,
-            version=_version(self.request),
+            version=version_of(self.request),
             **serializer.validated_data,
         )
 
@@ -292,7 +208,7 @@ class WatchDutyViewSet(
             )
         duty = get_object_or_404(WatchDuty, pk=serializer.instance.pk)
         serializer.instance = services.watch_duty_update(
-            by=self.request.user, duty=duty, version=_version(self.request), **data
+            by=self.request.user, duty=duty, version=version_of(self.request), **data
         )
 
 

@@ -4,51 +4,21 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.utils.translation import gettext as _
+from django.http.response import HttpResponseBase
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    inline_serializer,
-)
-from rest_framework import exceptions, permissions, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.response import Response
+from rest_framework.request import Request
+from rest_framework.routers import BaseRouter
 
-from .exports import XLSX_TYPE, export_response, filtered_mines, template_response
+from kuangan.core.spreadsheets import ImportResult
+from kuangan.core.spreadsheets.api import XLSX_RESPONSE, ImportSchema, SpreadsheetImportMixin
+
+from .exports import export_response, filtered_mines, template_response
 from .filters import MineFilterSet
-from .imports import IMPORT_PERM, ImportRefused, import_mines
-
-_TRUE = {"1", "true", "yes", "on"}
-
-_ISSUE = inline_serializer(
-    "MineImportIssue",
-    {
-        "row": serializers.IntegerField(),
-        "column": serializers.CharField(),
-        "value": serializers.CharField(),
-        "message": serializers.CharField(),
-    },
-    many=True,
-)
-_RESULT = inline_serializer(
-    "MineImportResult",
-    {
-        "dry_run": serializers.BooleanField(),
-        "rows": serializers.IntegerField(),
-        "created": serializers.IntegerField(),
-        "updated": serializers.IntegerField(),
-        "unchanged": serializers.IntegerField(),
-        "enterprises_created": serializers.IntegerField(),
-        "enterprises_updated": serializers.IntegerField(),
-        "warnings": _ISSUE,
-        "errors": _ISSUE,
-    },
-)
-
+from .imports import IMPORT_PERM, import_mines
 
 _EXPORT_PARAMETERS = [
     *(
@@ -60,73 +30,28 @@ _EXPORT_PARAMETERS = [
 ]
 
 
-class _Upload(serializers.Serializer):
-    file = serializers.FileField()
-    dry_run = serializers.BooleanField(required=False, default=False)
-
-
-def _refused(exc: ImportRefused) -> Response:
-    codes = {403: "permission_denied", 413: "too_large", 415: "unsupported_media_type"}
-    return Response(
-        {"error": {"code": codes.get(exc.status, "invalid"), "message": exc.message, "fields": {}}},
-        status=exc.status,
-    )
-
-
-class MineImportExportViewSet(viewsets.ViewSet):
+class MineImportExportViewSet(SpreadsheetImportMixin, viewsets.ViewSet):
     """Import and export of the mine registry in its spreadsheet format."""
 
     permission_classes = [permissions.IsAuthenticated]
+    import_permission = IMPORT_PERM
+    import_denied = gettext_lazy("You do not have permission to import mines.")
+    import_schema = ImportSchema(
+        "MineImport",
+        "Import mines from .xlsx or .csv",
+        counts=("enterprises_created", "enterprises_updated"),
+    )
 
-    @extend_schema(
-        request={"multipart/form-data": _Upload},
-        responses={200: _RESULT, 422: _RESULT},
-        summary="Import mines from .xlsx or .csv",
-    )
-    @action(
-        detail=False,
-        methods=["post"],
-        url_path="import",
-        parser_classes=[MultiPartParser, FormParser],
-    )
-    def import_file(self, request):
-        """Check the whole file and, unless ``dry_run`` or any row has an error, import it.
-        422 with every error (row, column, value, message) when the file is refused; then
-        nothing has been written."""
-        if not request.user.has_perm(IMPORT_PERM):
-            raise exceptions.PermissionDenied(_("You do not have permission to import mines."))
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise exceptions.ValidationError({"file": [_("Attach the file as “file”.")]})
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            return _refused(
-                ImportRefused(
-                    _("The file is %(size).1f MB; files may be at most %(max)d MB.")
-                    % {
-                        "size": upload.size / 1024 / 1024,
-                        "max": settings.UPLOAD_MAX_BYTES // 1048576,
-                    },
-                    status=413,
-                )
-            )
-        dry_run = str(request.data.get("dry_run", "")).strip().lower() in _TRUE
-        data = upload.read(settings.UPLOAD_MAX_BYTES + 1)
-        try:
-            result = import_mines(
-                by=request.user, filename=upload.name or "", data=data, dry_run=dry_run
-            )
-        except ImportRefused as exc:
-            return _refused(exc)
-        code = status.HTTP_200_OK if result.ok else status.HTTP_422_UNPROCESSABLE_ENTITY
-        return Response(result.as_dict(), status=code)
+    def run_import(self, *, filename: str, data: bytes, dry_run: bool) -> ImportResult:
+        return import_mines(by=self.request.user, filename=filename, data=data, dry_run=dry_run)
 
     @extend_schema(
         parameters=_EXPORT_PARAMETERS,
-        responses={(200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses=XLSX_RESPONSE,
         summary="Export the mine registry in the import format",
     )
     @action(detail=False, methods=["get"], url_path="export")
-    def export_file(self, request):
+    def export_file(self, request: Request) -> HttpResponseBase:
         """The mines visible to the caller, filtered with the registry ledger's parameters
         (``region``, ``kind``, ``status``, scope and priority filters, ``q``, ``sort``), as an
         .xlsx file that imports back unchanged."""
@@ -139,17 +64,17 @@ class MineImportExportViewSet(viewsets.ViewSet):
         return export_response(request._request, qs)
 
     @extend_schema(
-        responses={(200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses=XLSX_RESPONSE,
         summary="The blank import template",
     )
     @action(detail=False, methods=["get"], url_path="import-template")
-    def import_template(self, request):
+    def import_template(self, request: Request) -> HttpResponseBase:
         if not request.user.has_perm("registry.view_mine"):
             raise exceptions.PermissionDenied()
         return template_response()
 
 
-def register(router) -> None:
+def register(router: BaseRouter) -> None:
     """Registry import/export API routes, under the ``mines/`` prefix. They are moved to the
     front of the router so that ``mines/import/`` and ``mines/export/`` are matched before the
     mine viewset's ``mines/{code}/``."""

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kuangan.core.choices import ChoiceSet
+
 
 class MineKind(models.TextChoices):
     COAL_UNDERGROUND = "coal_underground", _("Underground coal mine")
@@ -13,12 +15,12 @@ class MineKind(models.TextChoices):
     TAILINGS_POND = "tailings_pond", _("Tailings pond")
 
 
-class MineStatus(models.TextChoices):
-    PRODUCING = "producing", _("Producing / in use")
-    CONSTRUCTING = "constructing", _("Under construction")
-    RECTIFYING = "rectifying", _("Rectifying")
-    LONG_SHUTDOWN = "long_shutdown", _("Long-term shutdown")
-    CLOSED = "closed", pgettext_lazy("mine status", "Closed")
+class MineStatus(ChoiceSet):
+    PRODUCING = "producing", _("Producing / in use"), "green"
+    CONSTRUCTING = "constructing", _("Under construction"), "blue"
+    RECTIFYING = "rectifying", _("Rectifying"), "orange"
+    LONG_SHUTDOWN = "long_shutdown", _("Long-term shutdown"), "secondary"
+    CLOSED = "closed", pgettext_lazy("mine status", "Closed"), "dark"
 
 
 class GasClass(models.TextChoices):
@@ -48,6 +50,15 @@ class WatchMode(models.TextChoices):
 class LicenceKind(models.TextChoices):
     MINING = "mining", _("Mining licence")
     SAFETY = "safety", _("Safety production licence")
+
+
+class LicenceState(ChoiceSet):
+    """Where a licence stands on a day (the page shows the days left in its own words)."""
+
+    UNDATED = "undated", _("No expiry date recorded"), "secondary"
+    EXPIRED = "expired", _("Expired"), "red"
+    EXPIRING = "expiring", _("Expiring soon"), "orange"
+    VALID = "valid", pgettext_lazy("licence", "Valid"), "green"
 
 
 COAL_KINDS = frozenset({MineKind.COAL_UNDERGROUND, MineKind.COAL_OPEN_PIT})

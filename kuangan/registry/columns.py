@@ -9,24 +9,49 @@ Unicode NFKC normalisation with spaces removed, so "边坡高度（米）" match
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kuangan.core.spreadsheets import (
+    NO,
+    YES,
+    CellError,
+    Column,
+    ColumnSet,
+    cell_text,
+    choice_parser,
+    first_words,
+    normalise_header,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+    parse_text,
+    parse_upper,
+    word,
+)
+
 from .choices import Conversion, GasClass, HydroClass, MineKind, MineStatus
+
+__all__ = [  # the cell toolkit is core's; these names are kept here for the format's users
+    "NO",
+    "YES",
+    "CellError",
+    "cell_text",
+    "normalise_header",
+    "parse_bool",
+    "parse_date",
+    "parse_decimal",
+    "parse_text",
+    "parse_upper",
+]
 
 # Sheet names of the workbook (format constants).
 DATA_SHEET = "矿山"
 HELP_SHEET = "说明"
-
-YES = "是"
-NO = "否"
 
 # --- value vocabularies: accepted text -> stored value; the first text of a value is the
 # one written on export and offered in the template's drop-down list. ---------------------
@@ -82,151 +107,36 @@ GRADE_WORDS: dict[str, int] = {
     **{str(n): n for n in range(1, 6)},
     **{f"{n}等": n for n in range(1, 6)},
 }
-BOOL_WORDS: dict[str, bool] = {YES: True, NO: False, "1": True, "0": False}
 
 
-class CellError(Exception):
-    """A cell that cannot be read; the message says what to write instead."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-# --- cell normalisation ---------------------------------------------------------------------
-
-
-def normalise_header(text: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(text)))
-
-
-def cell_text(value: Any) -> str:
-    """A cell as text: floats that are whole numbers lose their ".0" (Excel stores every
-    number as a float, so a phone number 13912345678 arrives as 13912345678.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time():
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _word(value: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(value)))
-
-
-# --- parsers: cell value -> Python value (or CellError) -------------------------------------
-
-
-def parse_text(value: Any) -> str:
-    return cell_text(value)
-
-
-def parse_upper(value: Any) -> str:
-    return _word(value).upper()
-
-
-def parse_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    word = _word(value)
-    if word == "":
-        return False
-    if word in BOOL_WORDS:
-        return BOOL_WORDS[word]
-    raise CellError(_("Write “是” (yes) or “否” (no); a blank cell means “否”."))
-
-
-def parse_decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool):
-        raise CellError(_("Write a number."))
-    if isinstance(value, int | float):
-        text = cell_text(value)
-    else:
-        text = _word(value).replace(",", "")
-    if text == "":
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation as exc:
-        raise CellError(_("Write a number.")) from exc
-    if not number.is_finite():
-        raise CellError(_("Write a number."))
-    return number
-
-
-def parse_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        raise CellError(_("Write the date as YYYY-MM-DD (for example 2026-12-31)."))
-    text = _word(value)
-    if text == "":
-        return None
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
-    if not match:
-        raise CellError(_("Write the date as YYYY-MM-DD (for example 2026-12-31)."))
-    try:
-        return dt.date(*(int(g) for g in match.groups()))
-    except ValueError as exc:
-        raise CellError(_("There is no such day in the calendar; check the date.")) from exc
-
-
-def _choice(words: dict[str, Any], blank: Any):
-    def parse(value: Any):
-        word = _word(value)
-        if word == "":
-            return blank
-        if word in words:
-            return words[word]
-        raise CellError(
-            _("Unknown value; write one of: %(values)s.") % {"values": "、".join(words)}
-        )
-
-    return parse
+# --- parsers of the registry's own cells ---------------------------------------------------
 
 
 def parse_grade(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    word = _word(value)
-    if word == "":
+    text = word(value)
+    if text == "":
         return None
-    if word in GRADE_WORDS:
-        return GRADE_WORDS[word]
+    if text in GRADE_WORDS:
+        return GRADE_WORDS[text]
     raise CellError(_("Write the grade as 一等 to 五等, or 1 to 5 (一等 is the largest)."))
 
 
 def parse_region_code(value: Any) -> str:
-    word = _word(value)
-    if word and not re.fullmatch(r"\d{6}", word):
+    text = word(value)
+    if text and not re.fullmatch(r"\d{6}", text):
         raise CellError(_("A division code has 6 digits (for example 220605)."))
-    return word
+    return text
 
 
 # --- the columns ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ColumnSpec:
-    header: str  # the Chinese column name in the file
-    key: str  # a Mine field, or one of the enterprise keys below
-    parse: Any
-    required: bool = False
-    help: Any = ""
-    choices: tuple[str, ...] = ()  # the drop-down list of the template
-    width: int = 14
+class ColumnSpec(Column):
+    """A column of the registry file; ``key`` is a Mine field or one of the enterprise keys."""
+
     export_kind: str = "text"  # text, number, date, bool
     notes: dict = field(default_factory=dict)
 
@@ -234,12 +144,8 @@ class ColumnSpec:
 ENTERPRISE_KEYS = ("enterprise_name", "credit_code", "parent_credit_code")
 
 
-def _export_words(words: dict[str, Any]) -> tuple[str, ...]:
-    """One word per value: the first one listed."""
-    seen: dict[Any, str] = {}
-    for word, value in words.items():
-        seen.setdefault(value, word)
-    return tuple(seen.values())
+def _first(words: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(first_words(words))
 
 
 def _bool_col(header: str, key: str, help_text) -> ColumnSpec:
@@ -318,16 +224,16 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
         "矿山类型",
         "kind",
-        _choice(KIND_WORDS, ""),
+        choice_parser(KIND_WORDS),
         required=True,
         help=gettext_lazy("Required. One of the five kinds in the list."),
-        choices=_export_words(KIND_WORDS),
+        choices=_first(KIND_WORDS),
         width=20,
     ),
     ColumnSpec(
         "生产状态",
         "status",
-        _choice(STATUS_WORDS, ""),
+        choice_parser(STATUS_WORDS),
         required=True,
         help=gettext_lazy(
             "Required. 正常生产 (or 在用), 建设 (or 在建), 整改, 长期停产停建 (or 停用), "
@@ -394,28 +300,28 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
         "开采方式转换",
         "conversion",
-        _choice(CONVERSION_WORDS, Conversion.NONE),
+        choice_parser(CONVERSION_WORDS, Conversion.NONE),
         help=gettext_lazy(
             "无, 露天转井工 (an underground mine converted from open pit) or 井工转露天 (an "
             "open-pit mine converted from underground). Blank means 无."
         ),
-        choices=_export_words(CONVERSION_WORDS),
+        choices=_first(CONVERSION_WORDS),
         width=12,
     ),
     ColumnSpec(
         "瓦斯等级",
         "gas_class",
-        _choice(GAS_WORDS, ""),
+        choice_parser(GAS_WORDS),
         help=gettext_lazy("Underground coal mines only: 低瓦斯, 高瓦斯 or 煤与瓦斯突出."),
-        choices=_export_words(GAS_WORDS),
+        choices=_first(GAS_WORDS),
         width=14,
     ),
     ColumnSpec(
         "水文地质类型",
         "hydro_class",
-        _choice(HYDRO_WORDS, ""),
+        choice_parser(HYDRO_WORDS),
         help=gettext_lazy("简单, 中等, 复杂 or 极复杂; not for tailings ponds."),
-        choices=_export_words(HYDRO_WORDS),
+        choices=_first(HYDRO_WORDS),
         width=12,
     ),
     ColumnSpec(
@@ -468,16 +374,17 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ),
 )
 
-HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
-BY_HEADER: dict[str, ColumnSpec] = {normalise_header(c.header): c for c in COLUMNS}
-BY_KEY: dict[str, ColumnSpec] = {c.key: c for c in COLUMNS}
-REQUIRED_KEYS = frozenset(c.key for c in COLUMNS if c.required)
+FORMAT = ColumnSet(COLUMNS)
+HEADERS: tuple[str, ...] = FORMAT.headers
+BY_HEADER = FORMAT.by_header
+BY_KEY: dict[str, ColumnSpec] = FORMAT.by_key  # type: ignore[assignment]
+REQUIRED_KEYS = FORMAT.required_keys
 # Mine fields the file carries (everything but the enterprise columns).
 MINE_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS if c.key not in ENTERPRISE_KEYS)
 
 
 def column_for(header: Any) -> ColumnSpec | None:
-    return BY_HEADER.get(normalise_header(header))
+    return FORMAT.column_for(header)  # type: ignore[return-value]
 
 
 # --- writing values back (export) -----------------------------------------------------------
@@ -526,5 +433,4 @@ def export_value(spec: ColumnSpec, mine) -> Any:
 
 def column_order(header: str) -> int:
     """Position of a column in the standard order (for sorting messages); unknown last."""
-    spec = column_for(header) if header else None
-    return COLUMNS.index(spec) if spec is not None else len(COLUMNS)
+    return FORMAT.order(header)

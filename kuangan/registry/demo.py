@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -29,7 +30,7 @@ def _base(enterprise) -> str:
     return enterprise.name.replace("有限公司", "").replace("（演示）", "")
 
 
-def _kinds_for(enterprise, rng) -> list[str]:
+def _kinds_for(enterprise, rng) -> list[MineKind]:
     name = enterprise.name
     if "煤" in name:
         kinds = [MineKind.COAL_UNDERGROUND] * rng.randint(3, 5)
@@ -51,13 +52,14 @@ NUMERALS = "一二三四五六七八九十"
 def _name(enterprise, kind: str, n: int) -> str:
     base = _base(enterprise)
     numeral = NUMERALS[(n - 1) % 10]
-    return {
+    names: dict[str, str] = {
         MineKind.COAL_UNDERGROUND: f"{base}{numeral}井",
         MineKind.COAL_OPEN_PIT: f"{base}{numeral}号露天矿",
         MineKind.METAL_UNDERGROUND: f"{base}{numeral}号坑口",
         MineKind.METAL_OPEN_PIT: f"{base}{numeral}号露天采场",
         MineKind.TAILINGS_POND: f"{base}{numeral}号尾矿库",
-    }[kind]
+    }
+    return names[kind]
 
 
 def _dec(rng, low: float, high: float, places: int = 1) -> Decimal:
@@ -154,7 +156,7 @@ def _attributes(rng, kind: str, today: dt.date, serial: int) -> dict:
 
 
 # Showcase mines: (enterprise index, kind, attributes) making every reason and edge appear.
-SHOWCASE = [
+SHOWCASE: list[tuple[int, str, dict[str, Any]]] = [
     # enterprises[0], 江源区: the demo enterprise principal's own mines, with a tailings pond.
     (
         0,

@@ -7,27 +7,31 @@ instruction sheet (``columns.HELP_SHEET``). An exported file imports back unchan
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 from collections.abc import Iterable
-from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
-import xlsxwriter
 from django.db.models import QuerySet
-from django.http import FileResponse
-from django.utils import timezone
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
+from kuangan.core.spreadsheets import (
+    export_filename,
+    header_formats,
+    new_workbook,
+    write_value,
+    xlsx_response,
+)
 
 from . import columns as cols
 from .models import Mine
+from .views.mines import MineLedger
 
 TEMPLATE_ROWS = 5000  # rows of the template that carry the drop-down lists
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def mine_rows(mines: Iterable[Mine]) -> Iterable[list[Any]]:
@@ -75,31 +79,12 @@ def _help_rows() -> list[list[str]]:
     return [[text] for text in rules]
 
 
-def write_workbook(target, mines: Iterable[Mine] = ()) -> int:
+def write_workbook(target: str | IO[bytes], mines: Iterable[Mine] = ()) -> int:
     """Write the import-format workbook to ``target`` (a path or a binary file object) with
     the rows of ``mines``; return the number of rows written."""
-    workbook = xlsxwriter.Workbook(
-        target,
-        {
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "in_memory": True,
-        },
-    )
+    workbook = new_workbook(target, in_memory=True)
     sheet = workbook.add_worksheet(cols.DATA_SHEET)
-    head = workbook.add_format(
-        {"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True, "valign": "vcenter"}
-    )
-    head_required = workbook.add_format(
-        {
-            "bold": True,
-            "bg_color": "#FDE9D9",
-            "border": 1,
-            "text_wrap": True,
-            "valign": "vcenter",
-        }
-    )
+    head, head_required = header_formats(workbook)
     text_fmt = workbook.add_format({"num_format": "@"})
     date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd"})
     for c, spec in enumerate(cols.COLUMNS):
@@ -130,16 +115,7 @@ def write_workbook(target, mines: Iterable[Mine] = ()) -> int:
     count = 0
     for r, row in enumerate(mine_rows(mines), start=1):
         for c, value in enumerate(row):
-            if value is None or value == "":
-                continue
-            if isinstance(value, bool):
-                sheet.write_string(r, c, cols.YES if value else cols.NO)
-            elif isinstance(value, Decimal | int | float):
-                sheet.write_number(r, c, float(value))
-            elif isinstance(value, dt.date):
-                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_fmt)
-            else:
-                sheet.write_string(r, c, str(value))
+            write_value(sheet, r, c, value, date_format=date_fmt)
         count += 1
     if count:
         sheet.autofilter(0, 0, count, len(cols.COLUMNS) - 1)
@@ -168,24 +144,18 @@ def write_workbook(target, mines: Iterable[Mine] = ()) -> int:
     return count
 
 
-def export_filename(prefix: str) -> str:
-    return f"{prefix}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
-
-
 # --- responses (pages and API) --------------------------------------------------------------
 
 
-def filtered_mines(request, *, everything: bool = False) -> tuple[QuerySet, dict]:
+def filtered_mines(request: HttpRequest, *, everything: bool = False) -> tuple[QuerySet, dict]:
     """The mines of the registry ledger for this request: the same scope, filters, search and
     sort as the ledger page (``MineLedger.filtered``), so an export holds what the person
     sees; and the filter errors, if a parameter is invalid (the ledger then ignores the
     filters). ``everything``: all mines, for the command line run as the system."""
-    from .views import MineLedger
-
     view = MineLedger()
     view.setup(request)
     if everything:
-        view.base_queryset = Mine.objects.all
+        view.base_queryset = Mine.objects.all  # type: ignore[method-assign]  # every mine
     qs, filterset = view.filtered()
     errors = {}
     if filterset is not None and filterset.is_bound and not filterset.is_valid():
@@ -193,15 +163,7 @@ def filtered_mines(request, *, everything: bool = False) -> tuple[QuerySet, dict
     return qs.select_related("region", "enterprise", "enterprise__parent"), errors
 
 
-def xlsx_response(path: str, filename: str, rows: int | None = None) -> FileResponse:
-    handle = open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
-    if rows is not None:
-        response["X-Export-Rows"] = str(rows)
-    return response
-
-
-def export_response(request, qs: QuerySet | None = None) -> FileResponse:
+def export_response(request: HttpRequest, qs: QuerySet | None = None) -> HttpResponseBase:
     """The filtered registry in the import format, as a download; the export is audited."""
     if qs is None:
         qs, _errors = filtered_mines(request)
@@ -222,7 +184,7 @@ def export_response(request, qs: QuerySet | None = None) -> FileResponse:
         os.unlink(tmp.name)  # the open handle keeps the data readable until it is sent
 
 
-def template_response() -> FileResponse:
+def template_response() -> HttpResponseBase:
     tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
     tmp.close()
     try:

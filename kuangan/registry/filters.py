@@ -1,26 +1,18 @@
-"""FilterSets of the registry, shared by the ledgers, the API and the exports. The mine filter
-covers every part of the campaign verdict (scope, reasons, watch duty, checklist, priority),
-computed by the campaign rules under the chosen (default: latest) campaign's thresholds."""
+"""FilterSets of the registry, shared by the ledgers, the API and the exports. An app above the
+registry adds filters of its own to the mine filter through ``MineFilterSet.add_filters`` and
+``add_step`` (the campaigns app: every part of the campaign verdict)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, ClassVar
+
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
-from kuangan.campaigns import verdicts
-from kuangan.campaigns.choices import (
-    CampaignReason,
-    ChecklistFamily,
-    InspectionReason,
-    PriorityLevel,
-    PriorityReason,
-)
-from kuangan.campaigns.models import Campaign
 from kuangan.core.filters import RegionSubtreeFilter
 from kuangan.core.models import Region
 
@@ -45,24 +37,6 @@ def yes_no(label, **kwargs):
     return django_filters.BooleanFilter(label=label, widget=YesNoWidget, **kwargs)
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class CampaignFilter(django_filters.ModelChoiceFilter):
-    """The campaign whose thresholds the verdict filters use (by id)."""
-
-
-def _noop(qs, name, value):
-    # Verdict criteria are applied together in MineFilterSet.filter_queryset.
-    return qs
-
-
-def _bool(label):
-    return yes_no(label, method=_noop)
-
-
-def _choice(label, choices):
-    return django_filters.ChoiceFilter(label=label, choices=choices, method=_noop)
-
-
 class MineFilterSet(django_filters.FilterSet):
     region = RegionSubtreeFilter(label=_("Region"))
     kind = django_filters.MultipleChoiceFilter(label=_("Mine kind"), choices=MineKind.choices)
@@ -72,17 +46,7 @@ class MineFilterSet(django_filters.FilterSet):
     enterprise = django_filters.ModelChoiceFilter(
         label=_("Enterprise"), queryset=Enterprise.objects.all(), method="filter_enterprise"
     )
-    campaign = CampaignFilter(label=_("Campaign"), queryset=Campaign.objects.all(), method=_noop)
-    in_campaign = _bool(_("In campaign scope"))
-    campaign_reason = _choice(_("Campaign scope reason"), CampaignReason.choices)
-    watch_required = _bool(_("Watch duty required"))
     watch_holder = yes_no(_("Has a watch duty holder"), method="filter_watch_holder")
-    in_inspection = _bool(_("In key-inspection scope"))
-    inspection_reason = _choice(_("Key-inspection reason"), InspectionReason.choices)
-    checklist = _choice(_("Checklist"), ChecklistFamily.choices)
-    priority = _choice(_("Priority"), PriorityLevel.choices)
-    priority_reason = _choice(_("Priority reason"), PriorityReason.choices)
-    flood_deadline = _bool(_("Inspect before the flood season"))
     licence_expiring = yes_no(
         _("Licence expiring within 90 days"), method="filter_licence_expiring"
     )
@@ -96,48 +60,49 @@ class MineFilterSet(django_filters.FilterSet):
             "kind",
             "status",
             "enterprise",
-            "campaign",
-            "in_campaign",
-            "campaign_reason",
-            "watch_required",
             "watch_holder",
-            "in_inspection",
-            "inspection_reason",
-            "checklist",
-            "priority",
-            "priority_reason",
-            "flood_deadline",
             "licence_expiring",
             "regulator_concern",
             "suspended",
         ]
 
-    def __init__(self, *args, request=None, **kwargs):
+    # Steps of the higher apps, run after the filters (see ``add_step``).
+    steps: ClassVar[list[Callable[[MineFilterSet, QuerySet], QuerySet]]] = []
+
+    @classmethod
+    def add_filters(cls, filters: dict[str, django_filters.Filter], *, before: str) -> None:
+        """Add an app's own filters (from its ``AppConfig.ready()``), shown before the filter
+        named ``before``. A filter that needs the others' values together leaves its own
+        ``method`` a no-op and does the work in a step."""
+        for name, filter_ in filters.items():
+            if filter_.field_name is None:
+                filter_.field_name = name
+        merged = type(cls.base_filters)()
+        for name, filter_ in cls.base_filters.items():
+            if name == before:
+                merged.update(filters)
+            merged[name] = filter_
+        cls.base_filters = merged
+
+    @classmethod
+    def add_step(cls, step: Callable[[MineFilterSet, QuerySet], QuerySet]) -> None:
+        """Add a step that narrows the filtered mines further (from ``AppConfig.ready()``)."""
+        if step not in cls.steps:
+            cls.steps.append(step)
+
+    def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, request=request, **kwargs)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             self.filters["enterprise"].queryset = Enterprise.objects.visible_to(user)
-            self.filters["campaign"].queryset = Campaign.objects.visible_to(user)
             self.filters["region"].queryset = Region.objects.all()
         else:
             self.filters["enterprise"].queryset = Enterprise.objects.none()
-            self.filters["campaign"].queryset = Campaign.objects.none()
 
-    def chosen_campaign(self) -> Campaign | None:
-        campaign = None
-        if self.is_bound and self.is_valid():
-            campaign = self.form.cleaned_data.get("campaign")
-        if campaign is None:
-            user = getattr(self.request, "user", None)
-            campaign = verdicts.latest_campaign(user)
-        return campaign
-
-    def filter_queryset(self, queryset):
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
-        criteria = {k: self.form.cleaned_data.get(k) for k in verdicts.CRITERIA}
-        criteria = {k: v for k, v in criteria.items() if v not in (None, "")}
-        if criteria:
-            queryset = verdicts.filter_mines(queryset, self.chosen_campaign(), criteria)
+        for step in self.steps:
+            queryset = step(self, queryset)
         return queryset
 
     def filter_enterprise(self, qs, name, value):

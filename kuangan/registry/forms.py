@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.core.choices import RegionLevel
 from kuangan.core.forms import StyledForm
 from kuangan.core.models import Region
-from kuangan.core.scope import scope_of
+from kuangan.core.scope import region_q, scope_of
 
 from . import services
 from .models import Enterprise, Mine, WatchDuty
@@ -26,10 +25,7 @@ def county_choices(user):
     counties = Region.objects.filter(level=RegionLevel.COUNTY)
     scope = scope_of(user)
     if scope.region_paths:
-        q = Q(pk__in=[])
-        for path in scope.region_paths:
-            q |= Q(path__startswith=path)
-        counties = counties.filter(q)
+        counties = counties.filter(region_q("", scope.region_paths))
     return counties.order_by("path")
 
 

@@ -19,39 +19,58 @@ left alone: a second import of the same file changes nothing and records nothing
 
 from __future__ import annotations
 
-import codecs
-import csv
 import hashlib
-import io
 import re
-import zipfile
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from functools import cached_property
+from typing import Any, ClassVar
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction, OrganizationKind
 from kuangan.core.credit_code import validate_credit_code
-from kuangan.core.files import check_name, inspect_upload
 from kuangan.core.models import Region
 from kuangan.core.services import save_versioned
+from kuangan.core.spreadsheets import (
+    EXTENSIONS,
+    Column,
+    ImportRefused,
+    ImportResult,
+    Issue,
+    Row,
+    RowOutcome,
+    SheetImporter,
+    Table,
+    check_constraints,
+    extension_of,
+)
+from kuangan.core.spreadsheets import read_xlsx as read_sheet
 
 from . import columns as cols
 from .models import HISTORY_FIELDS, Enterprise, Mine
 from .services import _clean_enterprise, mine_history_record
 
+__all__ = [  # the toolkit is core's (kuangan.core.spreadsheets); kept here for their users
+    "EXTENSIONS",
+    "ImportRefused",
+    "ImportResult",
+    "Issue",
+    "RowOutcome",
+    "check_constraints",
+    "extension_of",
+    "import_mines",
+    "read_xlsx",
+]
+
 IMPORT_PERM = "registry.import_mines"
 MAX_ROWS = 50_000
-HEADER_SEARCH_ROWS = 10
-EXTENSIONS = ("xlsx", "csv")
 _CHUNK = 900  # SQLite allows a limited number of query parameters
 MINE_CODE_RE = re.compile(r"KA\d{10,12}")
 
@@ -66,366 +85,73 @@ _ENTERPRISE_FIELD_COLUMN = {
 }
 
 
-# --- results --------------------------------------------------------------------------------
-
-
 @dataclass
-class Issue:
-    row: int  # the row number as the spreadsheet shows it (header row included)
-    column: str
-    value: str
-    message: str
+class MineImportResult(ImportResult):
+    """The registry's import also counts the enterprises it registers and changes."""
 
-    def as_dict(self) -> dict:
-        return asdict(self)
+    COUNTS: ClassVar[tuple[str, ...]] = (
+        "created",
+        "updated",
+        "unchanged",
+        "enterprises_created",
+        "enterprises_updated",
+    )
+    CHANGE_COUNTS: ClassVar[tuple[str, ...]] = (
+        "created",
+        "updated",
+        "enterprises_created",
+        "enterprises_updated",
+    )
 
-
-@dataclass
-class RowOutcome:
-    row: int
-    action: str  # "create", "update", "unchanged"
-    code: str
-    name: str
-    changed: list[str] = field(default_factory=list)  # column names
-
-
-@dataclass
-class ImportResult:
-    filename: str = ""
-    dry_run: bool = False
-    rows_read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
     enterprises_created: int = 0
     enterprises_updated: int = 0
-    warnings: list[Issue] = field(default_factory=list)
-    errors: list[Issue] = field(default_factory=list)
-    rows: list[RowOutcome] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_dict(self) -> dict:
-        return {
-            "dry_run": self.dry_run,
-            "rows": self.rows_read,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "enterprises_created": self.enterprises_created,
-            "enterprises_updated": self.enterprises_updated,
-            "warnings": [w.as_dict() for w in self.warnings],
-            "errors": [e.as_dict() for e in self.errors],
-        }
-
-
-class ImportRefused(Exception):
-    """The file cannot be taken at all (not .xlsx/.csv, too large, a forbidden name)."""
-
-    def __init__(self, message: str, *, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-# --- reading the file -----------------------------------------------------------------------
-
-
-@dataclass
-class Table:
-    rows: list[tuple[int, list[Any]]]  # (spreadsheet row number, cells) for every row
-
-
-def extension_of(filename: str) -> str:
-    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-
-
-def check_file(filename: str, data: bytes) -> str:
-    """Refuse what is not an .xlsx or .csv file of an acceptable size; return the extension."""
-    ext = extension_of(filename)
-    if ext not in EXTENSIONS:
-        raise ImportRefused(
-            _("Only Excel (.xlsx) and CSV (.csv) files can be imported."), status=415
-        )
-    if len(data) > settings.UPLOAD_MAX_BYTES:
-        raise ImportRefused(
-            _("The file is %(size).1f MB; files may be at most %(max)d MB.")
-            % {"size": len(data) / 1024 / 1024, "max": settings.UPLOAD_MAX_BYTES // 1048576},
-            status=413,
-        )
-    try:
-        check_name(filename)
-        if not data:
-            raise ValidationError(_("The file is empty."))
-        if ext == "xlsx":
-            if not data.startswith(b"PK\x03\x04"):
-                raise ValidationError(_("This is not an Excel (.xlsx) workbook."))
-            inspect_upload(filename, data)  # an OOXML workbook, and no archive bomb
-        elif data.startswith(b"PK\x03\x04"):
-            raise ValidationError(_("This is an Excel workbook; name it .xlsx, or save it as CSV."))
-    except ValidationError as exc:
-        raise ImportRefused(" ".join(exc.messages), status=415) from exc
-    return ext
-
-
-def decode_csv(data: bytes) -> str:
-    """The text of a CSV file in UTF-8 (with or without BOM), GB18030 or UTF-16 (with BOM)."""
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValidationError(
-                _("The file is marked as UTF-8 but is not valid UTF-8 text.")
-            ) from exc
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise ValidationError(_("The file is not valid UTF-16 text.")) from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            _("The file's text encoding was not recognised; save it as UTF-8 or GB18030 CSV.")
-        ) from exc
-    if "\x00" in text:
-        raise ValidationError(_("This is not a text (CSV) file."))
-    return text
-
-
-def read_csv(data: bytes) -> Table:
-    text = decode_csv(data)
-    if "\x00" in text:
-        raise ValidationError(_("This is not a text (CSV) file."))
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",\t;", key=first_line.count)
-    if first_line.count(delimiter) == 0:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        rows = [(n, list(row)) for n, row in enumerate(reader, start=1)]
-    except csv.Error as exc:
-        raise ValidationError(
-            _("The CSV file cannot be read: %(error)s") % {"error": str(exc)}
-        ) from exc
-    return Table(rows)
-
-
-_CELL_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\sr=[\"']\$?([A-Za-z]+)\$?([0-9]+)[\"']")
-_ROW_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\sr=[\"']([0-9]+)[\"']")
-MAX_SHEET_ROWS = MAX_ROWS + 1000
-MAX_SHEET_COLUMNS = 200
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for char in letters.upper():
-        number = number * 26 + (char - 64)
-    return number
-
-
-def check_xlsx_extent(data: bytes) -> None:
-    """Refuse a workbook whose cells span more rows or columns than an import can hold,
-    before the reader lays out the sheet: it allocates every cell of the span, so two cells
-    at A1 and XFD1048576 would ask for hundreds of gigabytes."""
-    max_row = max_col = 0
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for info in archive.infolist():
-            if not info.filename.lower().endswith(".xml"):
-                continue
-            tail = b""
-            with archive.open(info) as stream:
-                while chunk := stream.read(1 << 20):
-                    text = tail + chunk
-                    for letters, row in _CELL_REF.findall(text):
-                        max_col = max(max_col, _column_number(letters))
-                        max_row = max(max_row, int(row))
-                    for row in _ROW_REF.findall(text):
-                        max_row = max(max_row, int(row))
-                    tail = text[-4096:]
-                    if max_row > MAX_SHEET_ROWS or max_col > MAX_SHEET_COLUMNS:
-                        raise ValidationError(
-                            _(
-                                "The workbook's sheets reach row %(rows)d and column %(cols)d; "
-                                "an import takes at most %(max_rows)d rows and %(max_cols)d "
-                                "columns. Delete the cells outside the table, or copy the table "
-                                "into a new workbook."
-                            )
-                            % {
-                                "rows": max_row,
-                                "cols": max_col,
-                                "max_rows": MAX_SHEET_ROWS,
-                                "max_cols": MAX_SHEET_COLUMNS,
-                            }
-                        )
 
 
 def read_xlsx(data: bytes) -> Table:
-    import python_calamine
-
-    check_xlsx_extent(data)
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = workbook.sheet_names
-        sheet = workbook.get_sheet_by_name(
-            cols.DATA_SHEET if cols.DATA_SHEET in names else names[0]
-        )
-        values = sheet.to_python(skip_empty_area=False)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:  # noqa: BLE001 (the reader's errors, and its Rust panics)
-        raise ValidationError(_("The workbook is damaged and cannot be read.")) from exc
-    return Table([(n, list(row)) for n, row in enumerate(values, start=1)])
-
-
-def read_table(filename: str, data: bytes) -> Table:
-    ext = check_file(filename, data)
-    return read_xlsx(data) if ext == "xlsx" else read_csv(data)
+    """The registry's data sheet of a workbook (else its first sheet)."""
+    return read_sheet(data, cols.DATA_SHEET)
 
 
 # --- the import -----------------------------------------------------------------------------
 
 
 @dataclass
-class _Row:
-    number: int
-    raw: dict[str, str]  # key -> cell text as in the file
-    values: dict[str, Any]
-    bad: set[str] = field(default_factory=set)  # keys of the cells with an error
-    failed: bool = False
+class _Row(Row):
     enterprise: Enterprise | None = None
     mine: Mine | None = None
     action: str = ""
     changes: dict = field(default_factory=dict)
-
-    def good(self, key: str) -> bool:
-        return key not in self.bad and self.values.get(key) not in (None, "")
 
 
 class _Rollback(Exception):
     pass
 
 
-class _Importer:
-    def __init__(self, *, by, filename: str, dry_run: bool, sha256: str = ""):
-        self.by = by
+class _Importer(SheetImporter):
+    columns = cols.FORMAT
+    anchor_keys = ("name",)
+    max_rows = MAX_ROWS
+    sheet = cols.DATA_SHEET
+    row_class = _Row
+    result: MineImportResult
+    rows: list[_Row]
+
+    def __init__(self, *, by: Any, filename: str, dry_run: bool, sha256: str = ""):
+        super().__init__(by=by, result=MineImportResult(filename=filename, dry_run=dry_run))
         self.sha256 = sha256
-        self.result = ImportResult(filename=filename, dry_run=dry_run)
-        self.present: set[str] = set()
-        self.rows: list[_Row] = []
         self.written_enterprises: list[tuple[Enterprise, _Row]] = []
-
-    # --- issues -------------------------------------------------------------------------
-
-    def error(self, row: _Row | int, key_or_header: str, message, value: str | None = None):
-        """Report a problem at a row and a column (a column key or a column name)."""
-        number = row.number if isinstance(row, _Row) else row
-        spec = cols.BY_KEY.get(key_or_header) or cols.column_for(key_or_header)
-        header = spec.header if spec else key_or_header
-        if value is None:
-            value = row.raw.get(spec.key, "") if isinstance(row, _Row) and spec else ""
-        self.result.errors.append(Issue(number, header, value, str(message)))
-        if isinstance(row, _Row):
-            row.failed = True
-            if spec is not None:
-                row.bad.add(spec.key)
-
-    def model_errors(self, row: _Row, exc: ValidationError, mapping: dict[str, str]) -> None:
-        items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
-        for name, messages in items:
-            header = mapping.get(name, "") if name != NON_FIELD_ERRORS else ""
-            for message in messages:
-                self.error(row, header, message)
 
     def _may(self, perm: str) -> bool:
         return self.by is None or self.by.has_perm(perm)
 
-    # --- stage 1: header and cells --------------------------------------------------------
+    # --- stage 1: the cells of a row (the header and the cells are read by core) ----------
 
-    def parse(self, table: Table) -> bool:
-        name_spec = cols.BY_KEY["name"]
-        header_at = None
-        for index, (_number, cells) in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
-            if any(cols.column_for(c) is name_spec for c in cells):
-                header_at = index
-                break
-        if header_at is None:
-            self.error(
-                1,
-                name_spec.header,
-                _(
-                    "No header row found: the first rows of the file must hold the column "
-                    "names, among them “%(header)s”. Start from the template."
-                )
-                % {"header": name_spec.header},
-                value="",
-            )
-            return False
-        header_number, header_cells = table.rows[header_at]
-        mapping: dict[int, cols.ColumnSpec] = {}
-        for index, cell in enumerate(header_cells):
-            spec = cols.column_for(cell)
-            text = cols.cell_text(cell)
-            if spec is None:
-                if text:
-                    self.result.warnings.append(
-                        Issue(header_number, text, "", _("Unknown column; it is ignored."))
-                    )
-                continue
-            if spec.key in self.present:
-                self.error(header_number, spec.key, _("This column appears twice."), value="")
-                continue
-            self.present.add(spec.key)
-            mapping[index] = spec
-        for spec in cols.COLUMNS:
-            if spec.required and spec.key not in self.present:
-                self.error(
-                    header_number,
-                    spec.key,
-                    _("The file has no column “%(header)s”; it is required.")
-                    % {"header": spec.header},
-                    value="",
-                )
-        if self.result.errors:
-            return False
-        data_rows = [
-            (n, cells)
-            for n, cells in table.rows[header_at + 1 :]
-            if any(cols.cell_text(c) for c in cells)
-        ]
-        if len(data_rows) > MAX_ROWS:
-            self.error(
-                header_number,
-                "",
-                _("The file has %(n)d rows; at most %(max)d can be imported at once.")
-                % {"n": len(data_rows), "max": MAX_ROWS},
-                value="",
-            )
-            return False
-        self.result.rows_read = len(data_rows)
-        regions = {r.code: r for r in Region.objects.all()}
-        for number, cells in data_rows:
-            self.rows.append(self._parse_row(number, cells, mapping, regions))
-        return True
+    @cached_property
+    def regions(self) -> dict[str, Region]:
+        return {r.code: r for r in Region.objects.all()}
 
-    def _parse_row(self, number, cells, mapping, regions) -> _Row:
-        row = _Row(number, {}, {})
-        for index, spec in mapping.items():
-            cell = cells[index] if index < len(cells) else ""
-            row.raw[spec.key] = cols.cell_text(cell)
-            try:
-                row.values[spec.key] = spec.parse(cell)
-            except cols.CellError as exc:
-                self.error(row, spec.key, exc.message)
-        for key in cols.REQUIRED_KEYS:
-            if key not in row.bad and row.values.get(key) in ("", None):
-                self.error(row, key, _("This cell must be filled in."))
+    def parse_row(self, number: int, cells: list[Any], mapping: dict[int, Column]) -> _Row:
+        row: _Row = super().parse_row(number, cells, mapping)
         for key in ("credit_code", "parent_credit_code"):
             if row.good(key):
                 try:
@@ -435,7 +161,7 @@ class _Importer:
                         self.error(row, key, message)
         if row.good("region"):
             code = row.values["region"]
-            row.values["region"] = regions.get(code)
+            row.values["region"] = self.regions.get(code)
             if row.values["region"] is None:
                 self.error(
                     row,
@@ -835,7 +561,7 @@ class _Importer:
 
     # --- the whole ------------------------------------------------------------------------
 
-    def run(self, table: Table) -> ImportResult:
+    def run(self, table: Table) -> MineImportResult:
         result = self.result
         try:
             with transaction.atomic():
@@ -844,13 +570,7 @@ class _Importer:
                     self.mines()
                     self.write()
                     self.tally()
-                    changed = (
-                        result.created
-                        + result.updated
-                        + result.enterprises_created
-                        + result.enterprises_updated
-                    )
-                    if result.ok and changed:
+                    if result.ok and result.changes:
                         self.record_summary()
                 if not result.ok or result.dry_run:
                     raise _Rollback
@@ -861,8 +581,7 @@ class _Importer:
                 Issue(0, "", "", _("The database refused the data: %(error)s") % {"error": exc})
             )
         if not result.ok:
-            result.created = result.updated = result.unchanged = 0
-            result.enterprises_created = result.enterprises_updated = 0
+            result.clear_counts()
         result.errors.sort(key=lambda e: (e.row, cols.column_order(e.column)))
         return result
 
@@ -882,7 +601,7 @@ class _Importer:
                 if key in cols.BY_KEY:
                     changed.append(cols.BY_KEY[key].header)
             self.result.rows.append(
-                RowOutcome(row.number, row.action, row.mine.code, row.mine.name, changed)
+                RowOutcome(row.number, row.action, row.mine.code, changed, {"name": row.mine.name})
             )
 
     def record_summary(self) -> None:
@@ -908,7 +627,7 @@ class _Importer:
         )
 
 
-def import_mines(*, by, filename: str, data: bytes, dry_run: bool = False) -> ImportResult:
+def import_mines(*, by: Any, filename: str, data: bytes, dry_run: bool = False) -> MineImportResult:
     """Import the registry file ``data`` (named ``filename``, .xlsx or .csv) as ``by``
     (``None``: the system, from the command line without --user: no scope and no permission
     check). Raises ``ImportRefused`` for a file that is not a spreadsheet at all; every other
@@ -918,29 +637,25 @@ def import_mines(*, by, filename: str, data: bytes, dry_run: bool = False) -> Im
     importer = _Importer(
         by=by, filename=filename, dry_run=dry_run, sha256=hashlib.sha256(data).hexdigest()
     )
-    try:
-        table = read_table(filename, data)
-    except ValidationError as exc:
-        importer.result.errors.extend(Issue(0, "", "", m) for m in exc.messages)
-        return importer.result
-    return importer.run(table)
+    table = importer.read(filename, data)
+    return importer.result if table is None else importer.run(table)
 
 
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _chunks(items: list, size: int = _CHUNK):
+def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _lock(qs):
+def _lock(qs: models.QuerySet) -> models.QuerySet:
     """Rows about to be updated are locked for the transaction (PostgreSQL; SQLite locks the
     whole database for a write transaction anyway)."""
     return qs.select_for_update().select_related("region", "enterprise")
 
 
-def _mine_field(key: str):
+def _mine_field(key: str) -> Any:
     try:
         return Mine._meta.get_field(key)
     except Exception:  # noqa: BLE001 (enterprise columns are no Mine fields)
@@ -958,91 +673,3 @@ def _fit_decimal(value: Decimal, places: int) -> Decimal:
         except InvalidOperation:
             return value
     return value
-
-
-# --- the model's check constraints, evaluated in Python -------------------------------------
-
-_LOOKUPS = {"exact", "isnull", "gte", "gt", "lte", "lt", "in"}
-
-
-class _Unsupported(Exception):
-    pass
-
-
-def _lookup(instance, name: str, expected) -> bool | None:
-    parts = name.split("__")
-    lookup = parts[-1] if len(parts) > 1 and parts[-1] in _LOOKUPS else "exact"
-    field_parts = parts[:-1] if lookup != "exact" or parts[-1] == "exact" else parts
-    if len(field_parts) != 1 or hasattr(expected, "resolve_expression"):
-        raise _Unsupported(name)
-    try:
-        f = instance._meta.get_field(field_parts[0])
-    except Exception as exc:  # noqa: BLE001
-        raise _Unsupported(name) from exc
-    if not getattr(f, "concrete", False):
-        raise _Unsupported(name)
-    value = getattr(instance, f.attname)
-    if lookup == "isnull":
-        return (value is None) == bool(expected)
-    if lookup == "exact" and expected is None:
-        return value is None
-    if value is None:
-        return None  # SQL: a comparison with NULL is unknown
-    if lookup == "exact":
-        return value == expected
-    if lookup == "in":
-        return value in list(expected)
-    return {
-        "gte": value >= expected,
-        "gt": value > expected,
-        "lte": value <= expected,
-        "lt": value < expected,
-    }[lookup]
-
-
-def _evaluate(q: Q, instance) -> bool | None:
-    """Three-valued (SQL) evaluation of a simple ``Q`` against an unsaved instance."""
-    results = []
-    for child in q.children:
-        if isinstance(child, Q):
-            results.append(_evaluate(child, instance))
-        elif isinstance(child, tuple) and len(child) == 2:
-            results.append(_lookup(instance, *child))
-        else:
-            raise _Unsupported(repr(child))
-    if q.connector == Q.AND:
-        value = False if False in results else (None if None in results else True)
-    elif q.connector == Q.OR:
-        value = True if True in results else (None if None in results else False)
-    else:
-        raise _Unsupported(q.connector)
-    if q.negated and value is not None:
-        value = not value
-    return value
-
-
-def check_constraints(instance: models.Model) -> None:
-    """``validate_constraints`` without a query per constraint: a check constraint made of
-    simple lookups is evaluated in Python like the database would (NULL passes); any other
-    constraint is left to Django's own validation."""
-    errors: list[ValidationError] = []
-    for constraint in instance._meta.constraints:
-        condition = getattr(constraint, "condition", None)
-        if isinstance(constraint, models.CheckConstraint) and isinstance(condition, Q):
-            try:
-                if _evaluate(condition, instance) is False:
-                    errors.append(
-                        ValidationError(
-                            constraint.get_violation_error_message(),
-                            code=constraint.violation_error_code,
-                        )
-                    )
-                continue
-            except _Unsupported:
-                pass
-        try:
-            constraint.validate(type(instance), instance)
-        except ValidationError as exc:
-            errors.append(exc)
-    if errors:
-        raise ValidationError(errors)

@@ -5,13 +5,16 @@ duty over unmanned long-shutdown mines, and the licence reminders already sent."
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from decimal import Decimal
+from functools import reduce
+from typing import ClassVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +29,7 @@ from kuangan.core.models import (
 )
 from kuangan.core.scope import ScopedQuerySet
 
+from . import hooks
 from .choices import (
     COAL_KINDS,
     MINE_KINDS_NOT_TAILINGS,
@@ -58,7 +62,10 @@ class EnterpriseQuerySet(OrganizationQuerySet):
         return self.filter(Q(pk__in=own.values("pk")) | Q(pk__in=via_mines))
 
 
-class EnterpriseManager(models.Manager.from_queryset(EnterpriseQuerySet)):
+_EnterpriseManagerBase = models.Manager.from_queryset(EnterpriseQuerySet)
+
+
+class EnterpriseManager(_EnterpriseManagerBase):
     def get_queryset(self):
         return super().get_queryset().filter(kind=OrganizationKind.ENTERPRISE)
 
@@ -67,7 +74,7 @@ class Enterprise(Organization):
     """A mining enterprise (矿山企业): an ``Organization`` of kind ``enterprise``. Its
     ``parent`` is the group company (上级公司)."""
 
-    objects = EnterpriseManager()
+    objects: ClassVar[EnterpriseManager] = EnterpriseManager()
 
     class Meta:
         proxy = True
@@ -100,7 +107,7 @@ KIND_FIELDS: dict[str, frozenset[str]] = {
     "design_capacity": MINE_KINDS_NOT_TAILINGS,
 }
 # A conversion names the mine's present way of mining.
-CONVERSION_KINDS = {
+CONVERSION_KINDS: dict[str, frozenset[str]] = {
     Conversion.UNDERGROUND_TO_OPEN_PIT: OPEN_PIT_KINDS,
     Conversion.OPEN_PIT_TO_UNDERGROUND: UNDERGROUND_KINDS,
 }
@@ -139,17 +146,18 @@ class MineQuerySet(ScopedQuerySet):
         return self.select_related("region", "region__parent", "enterprise").with_suspension()
 
     def with_suspension(self) -> MineQuerySet:
-        """Annotate ``suspended``: a suspension order (责令停产整顿) is in force on the mine,
-        i.e. issued and not yet lifted or escalated (hazards app, looked up lazily so that
-        the registry does not depend on it)."""
-        from django.apps import apps
-        from django.db.models import Exists, OuterRef
-
-        order = apps.get_model("hazards", "Order")
-        in_force = order.objects.filter(
-            mine=OuterRef("pk"), kind="suspend", status__in=["issued", "complied"]
-        )
-        return self.annotate(suspended=Exists(in_force))
+        """Annotate ``suspended``: a suspension order (责令停产整顿) is in force on the mine.
+        The orders belong to an app above the registry, which names them through
+        ``hooks.register_suspension_source``."""
+        in_force = [
+            Exists(source().filter(mine=OuterRef("pk"))) for source in hooks.suspension_sources
+        ]
+        if not in_force:
+            return self.annotate(suspended=Value(False))
+        if len(in_force) == 1:
+            return self.annotate(suspended=in_force[0])
+        either = ExpressionWrapper(reduce(operator.or_, in_force), output_field=BooleanField())
+        return self.annotate(suspended=either)
 
     def suspended(self) -> MineQuerySet:
         return self.with_suspension().filter(suspended=True)
@@ -412,7 +420,7 @@ class Mine(VersionedModel, TimeStampedModel):
                     field,
                     _("“%(field)s” does not apply to this kind of mine (%(kind)s).")
                     % {
-                        "field": self._meta.get_field(field).verbose_name,
+                        "field": cast(models.Field, self._meta.get_field(field)).verbose_name,
                         "kind": kind_label,
                     },
                 )
@@ -481,7 +489,10 @@ def unmanned_shutdown_q() -> Q:
     return Q(status=MineStatus.LONG_SHUTDOWN, resuming=False, personnel_on_site=False)
 
 
-class UnmannedShutdownMineManager(models.Manager.from_queryset(MineQuerySet)):
+_MineManagerBase = models.Manager.from_queryset(MineQuerySet)
+
+
+class UnmannedShutdownMineManager(_MineManagerBase):
     def get_queryset(self):
         return super().get_queryset().filter(unmanned_shutdown_q())
 
@@ -489,7 +500,7 @@ class UnmannedShutdownMineManager(models.Manager.from_queryset(MineQuerySet)):
 class UnmannedShutdownMine(Mine):
     """The mines that need a watch duty (驻矿盯守 / 联系盯守): unmanned long shutdowns."""
 
-    objects = UnmannedShutdownMineManager()
+    objects: ClassVar[UnmannedShutdownMineManager] = UnmannedShutdownMineManager()
 
     class Meta:
         proxy = True

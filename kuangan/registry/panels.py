@@ -1,5 +1,5 @@
-"""Home page panels of the registry: an enterprise's mines with their scope reasons; the
-mines under watch duty without a holder for inspectors; counts by scope for leaders."""
+"""Home page panels of the registry: the mines under watch duty without a holder, for
+inspectors. (The panels of the campaign verdict are the campaigns app's.)"""
 
 from __future__ import annotations
 
@@ -7,48 +7,12 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kuangan.campaigns import rules, verdicts
-from kuangan.campaigns.choices import CampaignReason, InspectionReason, PriorityLevel
 from kuangan.core import home
 from kuangan.core.choices import Role
 
-from .models import Mine, UnmannedShutdownMine, WatchDuty
+from .models import UnmannedShutdownMine, WatchDuty
 
 PANEL_ROWS = 10
-
-
-@home.register
-def my_mines(user):
-    if not user.roles & {Role.ENTERPRISE_PRINCIPAL, Role.ENTERPRISE_SAFETY_OFFICER}:
-        return None
-    if not user.has_perm("registry.view_mine"):
-        return None
-    campaign = verdicts.latest_campaign(user)
-    t = verdicts.thresholds(campaign)
-    mines = Mine.objects.visible_to(user).with_related().order_by("code")
-    rows = []
-    for mine in mines[:PANEL_ROWS]:
-        v = rules.verdict(mine.rule_state(), t)
-        reasons = [str(CampaignReason(r).label) for r in v.campaign.reasons]
-        reasons += [str(InspectionReason(r).label) for r in v.inspection.reasons]
-        rows.append(
-            {
-                "mine": mine,
-                "in_campaign": v.campaign.in_scope,
-                "watch": v.watch,
-                "reasons": reasons,
-                "priority": PriorityLevel(v.priority.level).label,
-                "high": v.priority.level == rules.HIGH,
-                "inspect_before": v.priority.inspect_before,
-            }
-        )
-    return home.Panel(
-        _("My mines"),
-        "registry/panels/my_mines.html",
-        {"rows": rows, "total": mines.count(), "campaign": campaign},
-        order=20,
-        width=8,
-    )
 
 
 @home.register
@@ -74,27 +38,5 @@ def watch_without_holder(user):
             "can_assign": user.has_perm("registry.add_watchduty"),
         },
         order=25,
-        width=6,
-    )
-
-
-@home.register
-def scope_counts(user):
-    if not user.roles & {Role.REGULATOR_LEADER, Role.PROVINCE_ADMIN, Role.GOVERNMENT_USER}:
-        return None
-    if not user.has_perm("registry.view_mine"):
-        return None
-    campaign = verdicts.latest_campaign(user)
-    figures = verdicts.counts(Mine.objects.visible_to(user), campaign)
-    reasons = [
-        (InspectionReason(code).label, n, code)
-        for code, n in figures["inspection_reasons"].items()
-        if n
-    ]
-    return home.Panel(
-        _("Mines by campaign scope"),
-        "registry/panels/scope_counts.html",
-        {"f": figures, "reasons": reasons, "campaign": campaign},
-        order=22,
         width=6,
     )

@@ -1,33 +1,13 @@
-"""How registry data is shown: grouped rows of a mine, licence state, and the campaign verdict
-in plain Chinese with the notice's own words."""
+"""How registry data is shown: grouped rows of a mine and the state of its licences."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
-from kuangan.campaigns import rules, verdicts
-from kuangan.campaigns.choices import (
-    NOTICE_WORDS,
-    CampaignReason,
-    ChecklistFamily,
-    InspectionReason,
-    PriorityLevel,
-    PriorityReason,
-)
-
-from .choices import LicenceKind, MineStatus
+from .choices import LicenceKind, LicenceState
 from .models import KIND_FIELDS
-
-STATUS_BADGES = {
-    MineStatus.PRODUCING: "bg-green-lt",
-    MineStatus.CONSTRUCTING: "bg-blue-lt",
-    MineStatus.RECTIFYING: "bg-orange-lt",
-    MineStatus.LONG_SHUTDOWN: "bg-secondary-lt",
-    MineStatus.CLOSED: "bg-dark-lt",
-}
 
 BASIC_FIELDS = [
     "code",
@@ -85,21 +65,21 @@ def describe(mine, section: str = "basic") -> list[tuple[str, object]]:
 
 
 def licence_state(mine, today: dt.date) -> list[dict]:
-    """Each licence with its number, expiry, days left and a badge colour."""
+    """Each licence with its number, expiry, days left, state and the state's badge."""
     result = []
     for kind, number, until in (
         (LicenceKind.MINING, mine.mining_licence_no, mine.mining_licence_valid_until),
         (LicenceKind.SAFETY, mine.safety_licence_no, mine.safety_licence_valid_until),
     ):
         days = (until - today).days if until else None
-        if until is None:
-            state, badge = _("No expiry date recorded"), "bg-secondary-lt"
+        if days is None:
+            code, state = LicenceState.UNDATED, str(LicenceState.UNDATED.label)
         elif days < 0:
-            state, badge = _("Expired %(n)d days ago") % {"n": -days}, "bg-red-lt"
+            code, state = LicenceState.EXPIRED, _("Expired %(n)d days ago") % {"n": -days}
         elif days <= 90:
-            state, badge = _("Expires in %(n)d days") % {"n": days}, "bg-orange-lt"
+            code, state = LicenceState.EXPIRING, _("Expires in %(n)d days") % {"n": days}
         else:
-            state, badge = pgettext("licence", "Valid"), "bg-green-lt"
+            code, state = LicenceState.VALID, str(LicenceState.VALID.label)
         result.append(
             {
                 "label": LicenceKind(kind).label,
@@ -107,41 +87,8 @@ def licence_state(mine, today: dt.date) -> list[dict]:
                 "valid_until": until,
                 "days": days,
                 "state": state,
-                "badge": badge,
+                "code": code,
+                "badge": LicenceState.css(code),
             }
         )
     return result
-
-
-def _items(choices, codes) -> list[dict]:
-    return [{"code": c, "label": choices(c).label, "words": NOTICE_WORDS.get(c, "")} for c in codes]
-
-
-def explain(state: dict, campaign) -> dict:
-    """The verdict of a mine state under ``campaign`` for people: each reason in plain Chinese
-    with the notice's words, and a sentence for a mine that is out."""
-    v = rules.verdict(state, verdicts.thresholds(campaign))
-    m = rules.facts(state)
-    if v.campaign.in_scope:
-        campaign_note = ""
-    elif m.status == rules.CLOSED:
-        campaign_note = _("A closed mine is out of the campaign and needs no watch duty.")
-    elif v.watch:
-        campaign_note = _(
-            "An unmanned long-term shutdown is out of the campaign; the county emergency bureau "
-            "keeps it under on-site or contact watch."
-        )
-    else:
-        campaign_note = _("Out of the campaign.")
-    return {
-        "verdict": v,
-        "campaign_items": _items(CampaignReason, v.campaign.reasons),
-        "campaign_note": campaign_note,
-        "watch_words": NOTICE_WORDS["watch"] if v.watch else "",
-        "inspection_items": _items(InspectionReason, v.inspection.reasons),
-        "checklist": ChecklistFamily(v.checklist).label,
-        "priority_label": PriorityLevel(v.priority.level).label,
-        "priority_items": _items(PriorityReason, v.priority.reasons),
-        "flood_words": NOTICE_WORDS["flood"] if v.priority.inspect_before else "",
-        "json": rules.evaluate(state, verdicts.thresholds(campaign)),
-    }

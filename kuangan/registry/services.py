@@ -32,6 +32,7 @@ one transaction):
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -42,7 +43,13 @@ from kuangan.core import audit
 from kuangan.core.choices import AuditAction, OrganizationKind
 from kuangan.core.credit_code import validate_credit_code
 from kuangan.core.models import Organization, User
-from kuangan.core.services import ConflictError, ensure_visible, require_perm, save_versioned
+from kuangan.core.services import (
+    ConflictError,
+    ensure_visible,
+    require_perm,
+    save_new,
+    save_versioned,
+)
 
 from .choices import MineStatus
 from .models import HISTORY_FIELDS, Enterprise, Mine, MineHistory, WatchDuty
@@ -110,22 +117,22 @@ ENTERPRISE_FIELDS = [
 _HISTORY_KEYS = {f.removesuffix("_id") for f in HISTORY_FIELDS} | set(HISTORY_FIELDS)
 
 
-def _check_fields(fields: dict, allowed: list[str]) -> None:
+def _check_fields(fields: dict[str, Any], allowed: list[str]) -> None:
     unknown = [k for k in fields if k not in allowed]
     if unknown:
         raise ValidationError({k: _("This field cannot be changed here.") for k in unknown})
 
 
-def _history_state(mine: Mine) -> dict:
+def _history_state(mine: Mine) -> dict[str, Any]:
     return audit.snapshot(mine, HISTORY_FIELDS)
 
 
 def mine_history_record(
-    *, mine: Mine, by: User | None, changes: dict, at: dt.datetime | None = None
+    *, mine: Mine, by: User | None, changes: dict[str, Any], at: dt.datetime | None = None
 ) -> MineHistory | None:
     """Keep a history row for a change of status, rule input, region or enterprise of
     ``mine`` (already saved), with the time it took effect."""
-    relevant = {}
+    relevant: dict[str, Any] = {}
     for key, pair in (changes or {}).items():
         if key in _HISTORY_KEYS:
             name = key if key in HISTORY_FIELDS else f"{key}_id"
@@ -159,7 +166,7 @@ def mine_history_record(
         effective_at=at,
         recorded_at=now,
         recorded_by=by if by is not None and by.pk else None,
-        changes={k: [audit._plain(x) for x in v] for k, v in relevant.items()},
+        changes={k: [audit.plain(x) for x in v] for k, v in relevant.items()},
         state=_history_state(mine),
     )
 
@@ -169,7 +176,7 @@ def _check_concern(by: User, mine: Mine, old: bool, new: bool) -> None:
         require_perm(by, "registry.set_regulator_concern", mine)
 
 
-def mine_create(*, by: User, effective_at: dt.datetime | None = None, **fields) -> Mine:
+def mine_create(*, by: User, effective_at: dt.datetime | None = None, **fields: Any) -> Mine:
     code = fields.pop("code", None)
     _check_fields(fields, MINE_FIELDS)
     require_perm(by, "registry.add_mine")
@@ -199,7 +206,7 @@ def mine_update(
     mine: Mine,
     version: int | None = None,
     effective_at: dt.datetime | None = None,
-    **fields,
+    **fields: Any,
 ) -> Mine:
     _check_fields(fields, MINE_FIELDS)
     require_perm(by, "registry.change_mine", mine)
@@ -229,7 +236,7 @@ def mine_update(
 
 
 def _clean_enterprise(enterprise: Enterprise) -> None:
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     try:
         enterprise.credit_code = validate_credit_code(enterprise.credit_code)
     except ValidationError as exc:
@@ -259,7 +266,7 @@ def _clean_enterprise(enterprise: Enterprise) -> None:
         raise ValidationError(errors)
 
 
-def enterprise_create(*, by: User, **fields) -> Enterprise:
+def enterprise_create(*, by: User, **fields: Any) -> Enterprise:
     _check_fields(fields, ENTERPRISE_FIELDS)
     require_perm(by, "registry.add_enterprise")
     with transaction.atomic():
@@ -277,30 +284,33 @@ def enterprise_create(*, by: User, **fields) -> Enterprise:
 
 
 def enterprise_update(
-    *, by: User, enterprise: Organization, version: int | None = None, **fields
+    *, by: User, enterprise: Organization, version: int | None = None, **fields: Any
 ) -> Enterprise:
     _check_fields(fields, ENTERPRISE_FIELDS)
-    if not isinstance(enterprise, Enterprise):
-        enterprise = Enterprise.objects.get(pk=enterprise.pk)
-    require_perm(by, "registry.change_enterprise", enterprise)
+    target = (
+        enterprise
+        if isinstance(enterprise, Enterprise)
+        else Enterprise.objects.get(pk=enterprise.pk)
+    )
+    require_perm(by, "registry.change_enterprise", target)
     with transaction.atomic():
-        before = audit.snapshot(enterprise)
+        before = audit.snapshot(target)
         for key, value in fields.items():
-            setattr(enterprise, key, value)
-        _clean_enterprise(enterprise)
-        changes = audit.diff(before, audit.snapshot(enterprise))
+            setattr(target, key, value)
+        _clean_enterprise(target)
+        changes = audit.diff(before, audit.snapshot(target))
         if not changes:
-            if version is not None and version != enterprise.version:
+            if version is not None and version != target.version:
                 raise ConflictError()
-            return enterprise
+            return target
         save_versioned(
-            enterprise,
+            target,
             expected_version=version,
             fields=[c.removesuffix("_id") for c in changes],
         )
-        ensure_visible(by, enterprise)
-        audit.record(actor=by, action=AuditAction.UPDATED, obj=enterprise, changes=changes)
-    return enterprise
+        ensure_visible(by, target)
+        audit.record(actor=by, action=AuditAction.UPDATED, obj=target, changes=changes)
+    return target
 
 
 # --- Watch duty -----------------------------------------------------------------------------
@@ -351,20 +361,12 @@ def watch_duty_assign(
             note=note,
             assigned_by=by,
         )
-        duty.full_clean()
-        duty.save()
-        ensure_visible(by, duty)
-        audit.record(
-            actor=by,
-            action=AuditAction.CREATED,
-            obj=duty,
-            changes=audit.diff({}, audit.snapshot(duty)),
-        )
+        save_new(duty, by=by)
     return duty
 
 
 def watch_duty_update(
-    *, by: User, duty: WatchDuty, version: int | None = None, **fields
+    *, by: User, duty: WatchDuty, version: int | None = None, **fields: Any
 ) -> WatchDuty:
     _check_fields(fields, WATCH_FIELDS)
     require_perm(by, "registry.change_watchduty", duty)

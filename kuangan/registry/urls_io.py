@@ -9,9 +9,7 @@ from kuangan.core import navigation
 from . import views_io
 
 urlpatterns: list = [
-    path("mines/import/", views_io.ImportView.as_view(), name="mine_import"),
-    path("mines/import/confirm/", views_io.ImportConfirmView.as_view(), name="mine_import_confirm"),
-    path("mines/import/cancel/", views_io.ImportCancelView.as_view(), name="mine_import_cancel"),
+    *views_io.ImportView.urlpatterns("mines/import/", "mine_import"),
     path(
         "mines/import/template/",
         views_io.ImportTemplateView.as_view(),

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from kuangan.core.choices import Role
-from kuangan.hazards.orders import order_comply, order_issue, order_lift
+from kuangan.hazards.services import order_comply, order_issue, order_lift
 from kuangan.registry.models import Mine
 from kuangan.registry.tests.factories import make_mine
 

@@ -22,13 +22,10 @@ from kuangan.campaigns.choices import (
     PriorityReason,
 )
 from kuangan.campaigns.models import Campaign
+from kuangan.campaigns.presenters import labels
 from kuangan.core.ledger import write_xlsx
 from kuangan.registry.choices import MineKind, MineStatus
 from kuangan.registry.models import Mine
-
-
-def _labels(choices, codes) -> str:
-    return "；".join(str(choices(c).label) for c in codes)
 
 
 def xlsx_rows(rows):
@@ -41,13 +38,13 @@ def xlsx_rows(rows):
             str(MineStatus(r["status"]).label),
             r["region_code"],
             r["campaign_scope"]["in_scope"],
-            _labels(CampaignReason, r["campaign_scope"]["reasons"]),
+            labels(CampaignReason, r["campaign_scope"]["reasons"]),
             r["watch_required"],
             r["inspection_scope"]["in_scope"],
-            _labels(InspectionReason, r["inspection_scope"]["reasons"]),
+            labels(InspectionReason, r["inspection_scope"]["reasons"]),
             str(ChecklistFamily(r["checklist"]).label),
             str(PriorityLevel(p["level"]).label),
-            _labels(PriorityReason, p["reasons"]),
+            labels(PriorityReason, p["reasons"]),
             p["inspect_before"] or "",
         ]
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
-from kuangan.core.models import User
+from kuangan.core.models import Region, User
 from kuangan.registry.exports import export_filename, filtered_mines, write_workbook
 
 
@@ -40,8 +40,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         params: list[tuple[str, str]] = []
         if options["region"]:
-            from kuangan.core.models import Region
-
             region = Region.objects.filter(code=options["region"]).first()
             if region is None:
                 raise CommandError(

@@ -1,0 +1,65 @@
+"""How the campaign verdict of a mine is shown: each reason in plain Chinese with the notice's
+own words (the scope tab of a mine's page), and the reasons as short labels (lists, panels)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from . import rules, verdicts
+from .choices import (
+    NOTICE_WORDS,
+    CampaignReason,
+    ChecklistFamily,
+    InspectionReason,
+    PriorityLevel,
+    PriorityReason,
+)
+from .models import Campaign
+
+
+def labels(choices: Any, codes: tuple[str, ...]) -> str:
+    """The labels of reason codes, joined with Chinese semicolons."""
+    return "；".join(str(choices(c).label) for c in codes)
+
+
+def reasons(v: rules.Verdict) -> list[str]:
+    """The campaign-scope and key-inspection reasons of a verdict, as labels."""
+    result = [str(CampaignReason(r).label) for r in v.campaign.reasons]
+    result += [str(InspectionReason(r).label) for r in v.inspection.reasons]
+    return result
+
+
+def _items(choices: Any, codes: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{"code": c, "label": choices(c).label, "words": NOTICE_WORDS.get(c, "")} for c in codes]
+
+
+def explain(state: dict[str, Any], campaign: Campaign | None) -> dict[str, Any]:
+    """The verdict of a mine state under ``campaign`` for people: each reason in plain Chinese
+    with the notice's words, and a sentence for a mine that is out."""
+    v = rules.verdict(state, verdicts.thresholds(campaign))
+    m = rules.facts(state)
+    if v.campaign.in_scope:
+        campaign_note = ""
+    elif m.status == rules.CLOSED:
+        campaign_note = _("A closed mine is out of the campaign and needs no watch duty.")
+    elif v.watch:
+        campaign_note = _(
+            "An unmanned long-term shutdown is out of the campaign; the county emergency bureau "
+            "keeps it under on-site or contact watch."
+        )
+    else:
+        campaign_note = _("Out of the campaign.")
+    return {
+        "verdict": v,
+        "campaign_items": _items(CampaignReason, v.campaign.reasons),
+        "campaign_note": campaign_note,
+        "watch_words": NOTICE_WORDS["watch"] if v.watch else "",
+        "inspection_items": _items(InspectionReason, v.inspection.reasons),
+        "checklist": ChecklistFamily(v.checklist).label,
+        "priority_label": PriorityLevel(v.priority.level).label,
+        "priority_items": _items(PriorityReason, v.priority.reasons),
+        "flood_words": NOTICE_WORDS["flood"] if v.priority.inspect_before else "",
+        "json": rules.evaluate(state, verdicts.thresholds(campaign)),
+    }
