@@ -30,6 +30,8 @@ from rest_framework.response import Response
 from kuangan.core import audit
 from kuangan.core.api import ScopedViewSet
 from kuangan.core.choices import AuditAction
+from kuangan.core.spreadsheets import XLSX_MIME
+from kuangan.registry.models import Mine
 
 from . import applicability, exports, imports, services
 from .diff import template_diff
@@ -49,7 +51,7 @@ from .models import (
 )
 
 _TRUE = {"1", "true", "yes", "on"}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_MIME
 
 
 # --- Serializers ----------------------------------------------------------------------------
@@ -79,7 +81,9 @@ class HazardStandardSerializer(serializers.ModelSerializer):
 
 
 class MajorHazardCriterionSerializer(serializers.ModelSerializer):
-    standard = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    standard: serializers.SlugRelatedField[HazardStandard] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     standard_doc_no = serializers.CharField(source="standard.doc_no", read_only=True)
     clause = serializers.CharField(read_only=True)
     mine_kinds = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -139,7 +143,9 @@ class ChecklistAspectSerializer(serializers.ModelSerializer):
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
     aspect_name = serializers.CharField(source="aspect.name", read_only=True)
-    criteria = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    criteria: serializers.SlugRelatedField[MajorHazardCriterion] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     mine_kinds = serializers.ListField(child=serializers.CharField(), read_only=True)
     condition_text = serializers.CharField(read_only=True)
 
@@ -425,8 +431,6 @@ class ApplicableItemsViewSet(viewsets.ViewSet):
     )
     @action(detail=False, methods=["get"])
     def applicable(self, request):
-        from kuangan.registry.models import Mine
-
         for perm in ("checklists.view_checklistitem", "registry.view_mine"):
             if not request.user.has_perm(perm):
                 raise exceptions.PermissionDenied()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from . import conditions
@@ -66,8 +67,6 @@ def applicable_items(template: ChecklistTemplate, mine) -> Applicability:
     decided (unknown values) is kept and marked."""
     kind = kind_of(mine)
     if kind not in template.kinds:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(
             _("The checklist “%(template)s” is not meant for a %(kind)s.")
             % {

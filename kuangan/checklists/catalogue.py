@@ -24,6 +24,7 @@ import yaml
 from django.utils.translation import gettext as _
 
 from .choices import MineKind, StandardFamily, StandardPart
+from .models import MineKindsField
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "hazard_standards"
 
@@ -240,8 +241,6 @@ def write_standard(fields: dict, criteria: list[dict], *, standard_model, criter
     """Create the standard and its criteria; the previous version of the same family still
     open-ended is closed on the day the new one takes effect. Returns the new standard.
     Refuses a standard or criterion code that exists already."""
-    from .models import MineKindsField
-
     errors = []
     if standard_model.objects.filter(code=fields["code"]).exists():
         errors.append(

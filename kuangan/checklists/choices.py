@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kuangan.core.choices import ChoiceSet
+
 
 class MineKind(models.TextChoices):
     """The mine kinds of the registry (``Mine.kind``); repeated here so that this app does not
@@ -45,10 +47,10 @@ def family_of_kind(kind: str) -> str | None:
     return None
 
 
-class TemplateStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")
-    RETIRED = "retired", _("Retired")
+class TemplateStatus(ChoiceSet):
+    DRAFT = "draft", _("Draft"), "secondary", "pencil"
+    PUBLISHED = "published", _("Published"), "green", "circle-check"
+    RETIRED = "retired", _("Retired"), "dark", "archive"
 
 
 class StandardFamily(models.TextChoices):
@@ -65,9 +67,9 @@ class StandardPart(models.TextChoices):
     TAILINGS = "TP", _("Tailings ponds")
 
 
-class CheckResult(models.TextChoices):
+class CheckResult(ChoiceSet):
     """The three answers of a printed checklist row."""
 
-    COMPLIANT = "compliant", _("Compliant")
-    NONCOMPLIANT = "noncompliant", _("Non-compliant")
-    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+    COMPLIANT = "compliant", _("Compliant"), "green"
+    NONCOMPLIANT = "noncompliant", _("Non-compliant"), "red"
+    NOT_APPLICABLE = "not_applicable", _("Not applicable"), "secondary"

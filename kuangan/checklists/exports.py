@@ -6,8 +6,9 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
-import xlsxwriter
 import yaml
+
+from kuangan.core.spreadsheets import new_workbook
 
 from . import conditions
 from .choices import ChecklistFamily, MineKind
@@ -84,15 +85,7 @@ def _sheet_name(code: str, used: set[str]) -> str:
 
 def export_xlsx(templates: Iterable[ChecklistTemplate]) -> bytes:
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
+    workbook = new_workbook(buffer, in_memory=True)
     title_fmt = workbook.add_format({"bold": True, "font_size": 14})
     head_fmt = workbook.add_format(
         {"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True, "valign": "vcenter"}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from kuangan.core.forms import StyledForm
 
 from . import conditions
 from .choices import ChecklistFamily, MineKind
+from .imports import split_list
 from .models import ChecklistAspect, ChecklistTemplate, MajorHazardCriterion
 
 
@@ -86,12 +88,12 @@ class ItemForm(StyledForm, forms.Form):
     def __init__(self, *args, template: ChecklistTemplate, **kwargs):
         super().__init__(*args, **kwargs)
         self.template = template
-        self.fields["aspect"].queryset = template.aspects.all()
-        self.fields["mine_kinds"].choices = [c for c in MineKind.choices if c[0] in template.kinds]
+        cast(forms.ModelChoiceField, self.fields["aspect"]).queryset = template.aspects.all()
+        cast(forms.MultipleChoiceField, self.fields["mine_kinds"]).choices = [
+            c for c in MineKind.choices if c[0] in template.kinds
+        ]
 
     def clean_criteria(self):
-        from .imports import split_list
-
         codes = split_list(self.cleaned_data.get("criteria"))
         found = {c.code: c for c in MajorHazardCriterion.objects.filter(code__in=codes)}
         missing = [c for c in codes if c not in found]

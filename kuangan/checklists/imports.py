@@ -25,8 +25,12 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from kuangan.core.spreadsheets import check_xlsx_extent
+
 from . import conditions
+from .catalogue import bad_date
 from .choices import FAMILY_KINDS, ChecklistFamily, MineKind
+from .models import MineKindsField
 
 META_SHEET = "检查表信息"
 META_COLUMNS = {
@@ -449,7 +453,10 @@ def parse_xlsx(content: bytes, ctx: Context) -> list[ParsedTemplate]:
 
     errors: list[RowError] = []
     try:
+        check_xlsx_extent(content)  # no sheet reaching far beyond its table
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except ValidationError as exc:
+        raise ImportFailed([RowError("", "", m) for m in exc.messages]) from None
     except Exception:  # noqa: BLE001 (any reader failure is a bad file for the user)
         raise ImportFailed(
             [RowError("", "", _("The file cannot be read as an Excel workbook (.xlsx)."))]
@@ -553,8 +560,6 @@ def parse_yaml(content: bytes | str, ctx: Context) -> list[ParsedTemplate]:
         data = yaml.safe_load(content.decode("utf-8") if isinstance(content, bytes) else content)
     except ValueError as exc:  # a bad date (YAML reads dates itself) or bad UTF-8
         if not isinstance(exc, UnicodeDecodeError):
-            from .catalogue import bad_date
-
             raise ImportFailed([RowError("", "", bad_date(exc))]) from None
         raise ImportFailed(
             [
@@ -692,8 +697,6 @@ def write_template(
 ):
     """Create the rows of one parsed template. Takes the model classes so that the data
     migration (historical models) and the import service share it."""
-    from .models import MineKindsField
-
     template = template_model.objects.create(
         code=parsed.code,
         family=parsed.family,

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.core.models import TimeStampedModel
-from kuangan.core.scope import ScopedQuerySet, scope_of
+from kuangan.core.scope import ScopedQuerySet
 
 from . import conditions
 from .choices import (
@@ -107,12 +107,7 @@ class ReadableByAllQuerySet(ScopedQuerySet):
     none of it."""
 
     scope_region = None
-
-    def visible_to(self, user) -> Self:
-        scope = scope_of(user)
-        if not scope.roles or scope.admin_roles:
-            return self.none()
-        return self.all()
+    scope_everyone = True
 
 
 # --- Major-hazard criteria ------------------------------------------------------------------
@@ -266,14 +261,13 @@ class ChecklistTemplateQuerySet(ScopedQuerySet):
     administrator roles see none."""
 
     scope_region = None
+    scope_everyone = True
 
     def visible_to(self, user) -> Self:
-        scope = scope_of(user)
-        if not scope.roles or scope.admin_roles:
-            return self.none()
-        if user.has_perm("checklists.change_checklisttemplate"):
-            return self.all()
-        return self.exclude(status=TemplateStatus.DRAFT)
+        rows = super().visible_to(user)
+        if rows.query.is_empty() or user.has_perm("checklists.change_checklisttemplate"):
+            return rows
+        return rows.exclude(status=TemplateStatus.DRAFT)
 
     def published(self) -> Self:
         return self.filter(status=TemplateStatus.PUBLISHED)
@@ -297,6 +291,7 @@ class ChecklistTemplate(TimeStampedModel):
     """One version of a checklist (e.g. the underground coal table, version 2). ``code`` names
     the series; each version is a row."""
 
+    optimistic_lock = False  # ``version`` is the version number of the checklist, not an edit count
     # Fields a published version may still change, and only on its way to retirement.
     RETIRE_FIELDS = frozenset({"status", "retired_at", "retired_by_id", "updated_at"})
 
@@ -348,6 +343,10 @@ class ChecklistTemplate(TimeStampedModel):
     )
 
     objects = ChecklistTemplateQuerySet.as_manager()
+
+    # The history names the version a draft was copied from (core.history).
+    history_choices = {"copied_from": "self"}
+    history_labels = {"copied_from": _("Copied from")}
 
     class Meta:
         verbose_name = _("checklist template")
@@ -435,10 +434,7 @@ def _require_draft(template_ids) -> None:
 class ChecklistPartQuerySet(ScopedQuerySet):
     """Aspects and items are read through their template's visibility."""
 
-    scope_region = None
-
-    def visible_to(self, user) -> Self:
-        return self.filter(template__in=ChecklistTemplate.objects.visible_to(user).values("pk"))
+    scope_parent = "template"
 
     def update(self, **kwargs):
         _require_draft(self.values_list("template_id", flat=True).distinct())

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import io
 
-import xlsxwriter
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from kuangan.core.spreadsheets import new_workbook, offer_choices, print_layout, table_formats
 
 from .applicability import Applicability
 from .choices import MineKind, family_of_kind
@@ -98,37 +99,16 @@ def render_xlsx(applicability: Applicability, mine) -> bytes:
     ctx = context(applicability, mine)
     template = applicability.template
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
+    book = new_workbook(buffer, in_memory=True)
     font = {"font_name": "宋体", "font_size": 10}
     title = book.add_format(
         {**font, "bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}
     )
     info = book.add_format({**font, "valign": "vcenter"})
-    head = book.add_format(
-        {
-            **font,
-            "bold": True,
-            "border": 1,
-            "align": "center",
-            "valign": "vcenter",
-            "text_wrap": True,
-            "bg_color": "#E8EEF7",
-        }
-    )
+    table = table_formats(book, font)
+    head, cell, centre = table.head, table.cell, table.centre
     aspect_fmt = book.add_format(
         {**font, "bold": True, "border": 1, "bg_color": "#F2F2F2", "valign": "vcenter"}
-    )
-    cell = book.add_format({**font, "border": 1, "text_wrap": True, "valign": "top"})
-    centre = book.add_format(
-        {**font, "border": 1, "text_wrap": True, "valign": "top", "align": "center"}
     )
     major = book.add_format(
         {**font, "border": 1, "text_wrap": True, "valign": "top", "font_color": "#C00000"}
@@ -173,9 +153,7 @@ def render_xlsx(applicability: Applicability, mine) -> bytes:
             sheet.write_string(row, 4, entry["criteria"], major if item.criteria.all() else cell)
             sheet.write_blank(row, 5, None, centre)
             sheet.write_blank(row, 6, None, cell)
-            sheet.data_validation(
-                row, 5, row, 5, {"validate": "list", "source": choices, "ignore_blank": True}
-            )
+            offer_choices(sheet, row, 5, row, choices)
             row += 1
     row += 1
     sheet.merge_range(
@@ -189,13 +167,13 @@ def render_xlsx(applicability: Applicability, mine) -> bytes:
         sign,
     )
     sheet.freeze_panes(header_row + 1, 0)
-    sheet.repeat_rows(header_row)
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.fit_to_pages(1, 0)
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     sheet.set_header(f"&L&8{template.name}&R&8{getattr(mine, 'name', '')}")
-    sheet.set_footer("&C&8" + _("Page &P of &N"))
-    sheet.print_area(0, 0, row, last)
+    print_layout(
+        sheet,
+        repeat_rows=(header_row, header_row),
+        last_row=row,
+        last_col=last,
+        footer_font_size=8,
+    )
     book.close()
     return buffer.getvalue()

@@ -10,15 +10,20 @@ province; nobody else publishes.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
-from kuangan.core.services import ensure_visible, require_perm
+from kuangan.core.models import User
+from kuangan.core.services import ensure_visible, lock, require_perm, transition
 
 from . import catalogue, imports
 from .choices import TemplateStatus
@@ -32,7 +37,7 @@ from .models import (
     MajorHazardCriterion,
 )
 
-MODELS = {
+MODELS: dict[str, type[models.Model]] = {
     "template_model": ChecklistTemplate,
     "aspect_model": ChecklistAspect,
     "item_model": ChecklistItem,
@@ -40,17 +45,19 @@ MODELS = {
 }
 
 
-def _perm(by, perm: str, obj=None) -> None:
+def _perm(by: User | None, perm: str, obj: models.Model | None = None) -> None:
     if by is not None:
         require_perm(by, perm, obj)
 
 
-def _visible(by, obj) -> None:
+def _visible(by: User | None, obj: models.Model) -> None:
     if by is not None:
         ensure_visible(by, obj)
 
 
-def _record(by, action: str, obj, changes: dict | None = None) -> None:
+def _record(
+    by: User | None, action: str, obj: models.Model, changes: dict[str, Any] | None = None
+) -> None:
     audit.record(
         actor=by,
         action=action,
@@ -62,7 +69,7 @@ def _record(by, action: str, obj, changes: dict | None = None) -> None:
 
 def _locked(template: ChecklistTemplate) -> ChecklistTemplate:
     """The template re-read inside the transaction (its status may have changed)."""
-    return ChecklistTemplate.objects.select_for_update().get(pk=template.pk)
+    return lock(template)
 
 
 def _require_draft(template: ChecklistTemplate) -> None:
@@ -73,7 +80,7 @@ def _require_draft(template: ChecklistTemplate) -> None:
 # --- Criteria catalogue ---------------------------------------------------------------------
 
 
-def hazard_standard_load(*, by, source) -> HazardStandard:
+def hazard_standard_load(*, by: User | None, source: str | Path | bytes) -> HazardStandard:
     """Load a new version of a major-hazard standard from its data file (path or bytes).
     The previous version of the same family, if still open-ended, ends the day the new one
     takes effect. Refuses a code that is loaded already."""
@@ -84,7 +91,7 @@ def hazard_standard_load(*, by, source) -> HazardStandard:
         raise ValidationError(exc.errors) from None
     with transaction.atomic():
         try:
-            standard = catalogue.write_standard(
+            standard: HazardStandard = catalogue.write_standard(
                 fields,
                 criteria,
                 standard_model=HazardStandard,
@@ -129,11 +136,11 @@ def checklist_import_preview(
 
 
 def checklist_import(
-    *, by, filename: str, content: bytes, as_new_version: bool = False
+    *, by: User | None, filename: str, content: bytes, as_new_version: bool = False
 ) -> list[ChecklistTemplate]:
     """Import every checklist of a file as a draft version, or nothing at all."""
     _perm(by, "checklists.import_checklisttemplate")
-    created = []
+    created: list[ChecklistTemplate] = []
     with transaction.atomic():
         parsed = checklist_import_preview(
             filename=filename, content=content, as_new_version=as_new_version
@@ -165,7 +172,7 @@ def checklist_import(
 
 
 def checklist_template_create(
-    *, by, code: str, family: str, name: str, source_note: str = ""
+    *, by: User | None, code: str, family: str, name: str, source_note: str = ""
 ) -> ChecklistTemplate:
     """Start a new checklist series: an empty draft, version 1."""
     _perm(by, "checklists.add_checklisttemplate")
@@ -194,7 +201,7 @@ def checklist_template_create(
 
 
 def checklist_template_update(
-    *, by, template: ChecklistTemplate, name: str, source_note: str
+    *, by: User | None, template: ChecklistTemplate, name: str, source_note: str
 ) -> ChecklistTemplate:
     _perm(by, "checklists.change_checklisttemplate", template)
     with transaction.atomic():
@@ -216,12 +223,12 @@ def latest_version(code: str) -> ChecklistTemplate | None:
     return ChecklistTemplate.objects.filter(code=code).order_by("-version").first()
 
 
-def checklist_draft_create(*, by, template: ChecklistTemplate) -> ChecklistTemplate:
+def checklist_draft_create(*, by: User | None, template: ChecklistTemplate) -> ChecklistTemplate:
     """Editing a published checklist: a new draft version, copied from the last version of the
     series (whichever version ``template`` is)."""
     _perm(by, "checklists.add_checklisttemplate", template)
     with transaction.atomic():
-        source = latest_version(template.code)
+        source = latest_version(template.code) or template
         if source.status == TemplateStatus.DRAFT:
             raise ValidationError(
                 _("Version %(version)s of this checklist is a draft already; edit that draft.")
@@ -240,7 +247,7 @@ def checklist_draft_create(*, by, template: ChecklistTemplate) -> ChecklistTempl
                 for a in data["aspects"]
             ],
         )
-        draft = imports.write_template(
+        draft: ChecklistTemplate = imports.write_template(
             parsed, status=TemplateStatus.DRAFT, created_by=by, based_on=source, **MODELS
         )
         _visible(by, draft)
@@ -253,7 +260,7 @@ def checklist_draft_create(*, by, template: ChecklistTemplate) -> ChecklistTempl
     return draft
 
 
-def checklist_draft_discard(*, by, template: ChecklistTemplate) -> None:
+def checklist_draft_discard(*, by: User | None, template: ChecklistTemplate) -> None:
     _perm(by, "checklists.delete_checklisttemplate", template)
     with transaction.atomic():
         template = _locked(template)
@@ -275,66 +282,76 @@ def publish_problems(template: ChecklistTemplate) -> list[str]:
     return [str(e) for e in imports.check_dict(template_to_dict(template), ctx)]
 
 
-def checklist_publish(*, by, template: ChecklistTemplate) -> ChecklistTemplate:
+def _status_change(before: str, after: str, **extra: object) -> Callable[[dict, Any], dict]:
+    """The audit record of a template's change of status (as the ledger's history reads it)."""
+    return lambda _before, _current: {"status": [before, after], **extra}
+
+
+def checklist_publish(*, by: User | None, template: ChecklistTemplate) -> ChecklistTemplate:
     """Draft → published. The version published before it is retired: one current version."""
     _perm(by, "checklists.publish_checklisttemplate", template)
-    with transaction.atomic():
-        template = _locked(template)
-        if template.status != TemplateStatus.DRAFT:
+
+    def guard(current: ChecklistTemplate) -> None:
+        if current.status != TemplateStatus.DRAFT:
             raise ValidationError(_("Only a draft can be published."))
-        problems = publish_problems(template)
+        problems = publish_problems(current)
         if problems:
             raise ValidationError(problems)
+
+    actor_repr = None if by is not None else "command line"
+    with transaction.atomic():
         now = timezone.now()
         previous = ChecklistTemplate.objects.filter(
             code=template.code, status=TemplateStatus.PUBLISHED
         ).first()
-        if previous is not None:
-            previous.status = TemplateStatus.RETIRED
-            previous.retired_at = now
-            previous.retired_by = by
-            previous.save()
-            _record(
-                by,
-                AuditAction.STATUS_CHANGED,
-                previous,
-                {
-                    "status": [TemplateStatus.PUBLISHED, TemplateStatus.RETIRED],
-                    "replaced_by": template.version,
-                },
-            )
-        template.status = TemplateStatus.PUBLISHED
-        template.published_at = now
-        template.published_by = by
-        template.save()
-        _visible(by, template)
-        _record(
-            by,
-            AuditAction.STATUS_CHANGED,
+        with transition(
             template,
-            {"status": [TemplateStatus.DRAFT, TemplateStatus.PUBLISHED]},
-        )
+            by=by,
+            to=TemplateStatus.PUBLISHED,
+            guard=guard,
+            changes=_status_change(TemplateStatus.DRAFT, TemplateStatus.PUBLISHED),
+            recheck=by is not None,
+            actor_repr=actor_repr,
+        ) as current:
+            if previous is not None and previous.pk != current.pk:
+                with transition(
+                    previous,
+                    by=by,
+                    to=TemplateStatus.RETIRED,
+                    changes=_status_change(
+                        TemplateStatus.PUBLISHED,
+                        TemplateStatus.RETIRED,
+                        replaced_by=current.version,
+                    ),
+                    recheck=False,
+                    actor_repr=actor_repr,
+                ) as retiring:
+                    retiring.retired_at = now
+                    retiring.retired_by = by
+            current.published_at = now
+            current.published_by = by
     return template
 
 
-def checklist_retire(*, by, template: ChecklistTemplate) -> ChecklistTemplate:
+def checklist_retire(*, by: User | None, template: ChecklistTemplate) -> ChecklistTemplate:
     """Published → retired: no new inspection uses it; past inspections keep it."""
     _perm(by, "checklists.publish_checklisttemplate", template)
-    with transaction.atomic():
-        template = _locked(template)
-        if template.status != TemplateStatus.PUBLISHED:
+
+    def guard(current: ChecklistTemplate) -> None:
+        if current.status != TemplateStatus.PUBLISHED:
             raise ValidationError(_("Only a published version can be retired."))
-        template.status = TemplateStatus.RETIRED
-        template.retired_at = timezone.now()
-        template.retired_by = by
-        template.save()
-        _visible(by, template)
-        _record(
-            by,
-            AuditAction.STATUS_CHANGED,
-            template,
-            {"status": [TemplateStatus.PUBLISHED, TemplateStatus.RETIRED]},
-        )
+
+    with transition(
+        template,
+        by=by,
+        to=TemplateStatus.RETIRED,
+        guard=guard,
+        changes=_status_change(TemplateStatus.PUBLISHED, TemplateStatus.RETIRED),
+        recheck=by is not None,
+        actor_repr=None if by is not None else "command line",
+    ) as current:
+        current.retired_at = timezone.now()
+        current.retired_by = by
     return template
 
 
@@ -342,7 +359,11 @@ def checklist_retire(*, by, template: ChecklistTemplate) -> ChecklistTemplate:
 
 
 def checklist_aspect_save(
-    *, by, template: ChecklistTemplate, name: str, aspect: ChecklistAspect | None = None
+    *,
+    by: User | None,
+    template: ChecklistTemplate,
+    name: str,
+    aspect: ChecklistAspect | None = None,
 ) -> ChecklistAspect:
     """Add an aspect at the end of a draft, or rename one."""
     _perm(by, "checklists.change_checklisttemplate", template)
@@ -360,7 +381,7 @@ def checklist_aspect_save(
         if aspect is None:
             top = template.aspects.aggregate(m=Max("order"))["m"] or 0
             aspect = ChecklistAspect(template=template, order=top + 1, name=name)
-            before = {}
+            before: dict[str, Any] = {}
         else:
             before = {"name": aspect.name}
             aspect.name = name
@@ -369,7 +390,7 @@ def checklist_aspect_save(
     return aspect
 
 
-def checklist_aspect_delete(*, by, aspect: ChecklistAspect) -> None:
+def checklist_aspect_delete(*, by: User | None, aspect: ChecklistAspect) -> None:
     template = aspect.template
     _perm(by, "checklists.change_checklisttemplate", template)
     with transaction.atomic():
@@ -385,16 +406,16 @@ ITEM_FIELDS = ["aspect", "code", "content", "method", "basis", "condition", "min
 
 def checklist_item_save(
     *,
-    by,
+    by: User | None,
     template: ChecklistTemplate,
     aspect: ChecklistAspect,
     code: str,
     content: str,
     method: str = "",
     basis: str = "",
-    criteria=(),
-    condition: dict | None = None,
-    mine_kinds=(),
+    criteria: Iterable[MajorHazardCriterion] = (),
+    condition: dict[str, Any] | None = None,
+    mine_kinds: Iterable[str] = (),
     item: ChecklistItem | None = None,
 ) -> ChecklistItem:
     """Add an item to a draft (at the end of its aspect) or change one."""
@@ -424,7 +445,7 @@ def checklist_item_save(
         if item is None:
             top = aspect.items.aggregate(m=Max("order"))["m"] or 0
             item = ChecklistItem(template=template, aspect=aspect, order=top + 1)
-            before = {}
+            before: dict[str, Any] = {}
         else:
             before = audit.snapshot(item, ITEM_FIELDS)
             before["criteria"] = sorted(item.criteria.values_list("code", flat=True))
@@ -449,7 +470,7 @@ def checklist_item_save(
     return item
 
 
-def checklist_item_delete(*, by, item: ChecklistItem) -> None:
+def checklist_item_delete(*, by: User | None, item: ChecklistItem) -> None:
     template = item.template
     _perm(by, "checklists.change_checklisttemplate", template)
     with transaction.atomic():

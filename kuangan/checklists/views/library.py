@@ -1,20 +1,17 @@
-"""Pages of the checklist library, the criteria catalogue, the applicable-items preview and the
-printable blank checklist of a mine."""
+"""The checklist library: the ledger of templates, a template's page, the differences between
+versions, export, the version actions (new draft, publish, retire, discard), and editing a
+draft (its aspects and items)."""
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -26,56 +23,18 @@ from kuangan.core.forms import apply_errors
 from kuangan.core.ledger import Column, LedgerView, Tab
 from kuangan.core.views import ObjectPageView, ScopedMixin
 
-from . import applicability, conditions, exports, imports, printing, services
-from .choices import TemplateStatus
-from .diff import template_diff
-from .filters import (
-    ChecklistTemplateFilterSet,
-    HazardStandardFilterSet,
-    MajorHazardCriterionFilterSet,
-    search_items,
-)
-from .forms import (
-    AspectForm,
-    ImportForm,
-    ItemForm,
-    MineChoiceForm,
-    TemplateCreateForm,
-    TemplateEditForm,
-)
-from .models import (
+from .. import conditions, exports, services
+from ..choices import TemplateStatus
+from ..diff import template_diff
+from ..filters import ChecklistTemplateFilterSet, search_items
+from ..forms import AspectForm, ItemForm, TemplateCreateForm, TemplateEditForm
+from ..models import (
     ChecklistAspect,
     ChecklistItem,
     ChecklistTemplate,
-    HazardStandard,
     ImmutableError,
-    MajorHazardCriterion,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def status_badge(obj) -> str:
-    return {
-        TemplateStatus.DRAFT: "bg-secondary-lt",
-        TemplateStatus.PUBLISHED: "bg-green-lt",
-        TemplateStatus.RETIRED: "bg-dark-lt",
-    }.get(obj.status, "bg-secondary-lt")
-
-
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
-
-
-# --- Template library -----------------------------------------------------------------------
+from .responses import XLSX, download
 
 
 class TemplateLedger(LedgerView):
@@ -101,7 +60,7 @@ class TemplateLedger(LedgerView):
             gettext_lazy("Status"),
             "get_status_display",
             sort="status",
-            badge=status_badge,
+            badge=TemplateStatus,
         ),
         Column("aspect_count", gettext_lazy("Aspects"), sort="aspect_count"),
         Column("item_count", gettext_lazy("Items"), sort="item_count"),
@@ -301,8 +260,8 @@ class TemplateExportView(ScopedMixin, View):
             region=request.user.audit_region(),
         )
         if kind == "yaml":
-            return _download(exports.export_yaml([template]), name, "application/yaml")
-        return _download(exports.export_xlsx([template]), name, XLSX)
+            return download(exports.export_yaml([template]), name, "application/yaml")
+        return download(exports.export_xlsx([template]), name, XLSX)
 
 
 class TemplateActionView(LoginRequiredMixin, View):
@@ -357,8 +316,6 @@ class TemplateActionView(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def handle_no_permission(self):
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(self.request.get_full_path())
 
     def get(self, request, pk, action):
@@ -398,6 +355,7 @@ class TemplateActionView(LoginRequiredMixin, View):
 class _ManageMixin(LoginRequiredMixin, PermissionRequiredMixin):
     permission_required = "checklists.change_checklisttemplate"
     raise_exception = False
+    request: HttpRequest
 
     def draft(self, pk: int) -> ChecklistTemplate:
         template = get_object_or_404(ChecklistTemplate.objects.visible_to(self.request.user), pk=pk)
@@ -633,368 +591,3 @@ class AspectDeleteView(PartDeleteView):
 
 class ItemDeleteView(PartDeleteView):
     model = ChecklistItem
-
-
-# --- Import ---------------------------------------------------------------------------------
-
-
-def _import_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "checklist-imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-class ImportView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
-    """Upload → preview with every row error → confirm. Nothing is saved before confirming,
-    and nothing at all when the file has an error."""
-
-    model = ChecklistTemplate
-    permission_required = "checklists.import_checklisttemplate"
-    template_name = "checklists/import_upload.html"
-    form_class = ImportForm
-
-    def form_valid(self, form):
-        upload = form.cleaned_data["file"]
-        if upload.size > imports.MAX_BYTES:
-            form.add_error(
-                "file",
-                _("The file is larger than %(mb)s MB.") % {"mb": imports.MAX_BYTES // 1048576},
-            )
-            return self.form_invalid(form)
-        content = upload.read()
-        as_new = form.cleaned_data["as_new_version"]
-        try:
-            parsed = services.checklist_import_preview(
-                filename=upload.name, content=content, as_new_version=as_new
-            )
-        except imports.ImportFailed as exc:
-            return render(
-                self.request,
-                "checklists/import_upload.html",
-                {"form": form, "errors": exc.errors, "filename": upload.name},
-                status=422,
-            )
-        token = secrets.token_urlsafe(16)
-        suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".yaml"
-        (_import_dir() / f"{token}{suffix}").write_bytes(content)
-        self.request.session["checklist_import"] = {
-            "token": token,
-            "suffix": suffix,
-            "filename": upload.name[:200],
-            "as_new_version": as_new,
-        }
-        return render(
-            self.request,
-            "checklists/import_preview.html",
-            {"templates": parsed, "filename": upload.name},
-        )
-
-
-class ImportConfirmView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    model = ChecklistTemplate
-    permission_required = "checklists.import_checklisttemplate"
-
-    def get(self, request):
-        return redirect("checklists:import")
-
-    def post(self, request):
-        pending = request.session.pop("checklist_import", None)
-        if not pending:
-            messages.error(request, _("Nothing to import: upload the file again."))
-            return redirect("checklists:import")
-        path = _import_dir() / f"{pending['token']}{pending['suffix']}"
-        if not path.exists():
-            messages.error(request, _("Nothing to import: upload the file again."))
-            return redirect("checklists:import")
-        content = path.read_bytes()
-        path.unlink(missing_ok=True)
-        try:
-            created = services.checklist_import(
-                by=request.user,
-                filename=pending["filename"],
-                content=content,
-                as_new_version=pending["as_new_version"],
-            )
-        except imports.ImportFailed as exc:
-            return render(
-                request,
-                "checklists/import_upload.html",
-                {"form": ImportForm(), "errors": exc.errors, "filename": pending["filename"]},
-                status=422,
-            )
-        messages.success(
-            request,
-            _("Imported %(n)s checklist(s) as drafts. Check them, then publish.")
-            % {"n": len(created)},
-        )
-        return redirect(created[0].get_absolute_url())
-
-
-# --- Criteria catalogue ---------------------------------------------------------------------
-
-
-class CriterionLedger(LedgerView):
-    model = MajorHazardCriterion
-    permission_required = "checklists.view_majorhazardcriterion"
-    filterset_class = MajorHazardCriterionFilterSet
-    search_fields = ("code", "wording", "category", "note")
-    title = gettext_lazy("Major accident hazard criteria")
-    template_name = "checklists/criterion_ledger.html"
-    default_sort = "pk"
-    empty_hint = gettext_lazy(
-        "No criterion is loaded. Load a standard with kuangan load-hazard-standards FILE."
-    )
-    columns = [
-        Column("code", gettext_lazy("Code"), sort="code", link=True),
-        Column(
-            "standard", gettext_lazy("Standard"), "standard.doc_no", sort="standard__effective_from"
-        ),
-        Column("part", gettext_lazy("Part"), "get_part_display", sort="part"),
-        Column("category", gettext_lazy("Category"), sort="category"),
-        Column("clause", gettext_lazy("Clause"), "clause"),
-        Column("wording", gettext_lazy("Situation (short)"), "wording"),
-        Column(
-            "mine_kinds",
-            gettext_lazy("Mine kinds"),
-            lambda c: "、".join(_kind_labels(c.mine_kinds)),
-        ),
-        Column("note", gettext_lazy("Note"), default=False),
-    ]
-
-    def base_queryset(self):
-        return super().base_queryset().select_related("standard")
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        today = timezone.localdate()
-        standards = list(
-            HazardStandard.objects.visible_to(self.request.user).annotate(n=Count("criteria"))
-        )
-        for standard in standards:
-            standard.in_force_now = standard.is_in_force(today)
-        ctx["standards"] = standards
-        return ctx
-
-
-def _kind_labels(kinds) -> list[str]:
-    from .choices import MineKind
-
-    return [str(MineKind(k).label) for k in kinds if k in MineKind.values]
-
-
-def _effective(standard: HazardStandard) -> str:
-    start = standard.effective_from.isoformat()
-    if standard.effective_until:
-        return _("from %(start)s until %(end)s (exclusive)") % {
-            "start": start,
-            "end": standard.effective_until.isoformat(),
-        }
-    return _("from %(start)s, in force") % {"start": start}
-
-
-class CriterionPage(ObjectPageView):
-    model = MajorHazardCriterion
-    permission_required = "checklists.view_majorhazardcriterion"
-    slug_field = "code"
-    slug_url_kwarg = "code"
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("standard")
-
-    def data_rows(self):
-        c = self.object
-        return [
-            (_("Code"), c.code),
-            (_("Standard"), str(c.standard)),
-            (_("Effective"), _effective(c.standard)),
-            (_("Part"), c.get_part_display()),
-            (_("Category"), c.category),
-            (_("Clause"), c.clause),
-            (_("Situation (short, not the official text)"), c.wording),
-            (_("Mine kinds"), "、".join(_kind_labels(c.mine_kinds))),
-            (_("Note"), c.note),
-            (_("Sources"), c.standard.sources),
-            (_("Confidence"), c.standard.confidence),
-        ]
-
-    def tabs(self):
-        items = (
-            ChecklistItem.objects.visible_to(self.request.user)
-            .filter(criteria=self.object)
-            .select_related("template", "aspect")
-            .order_by(
-                "template__family", "template__code", "-template__version", "aspect__order", "order"
-            )
-        )
-        return [
-            Tab(
-                "items",
-                gettext_lazy("Checklist items"),
-                "checklists/tab_criterion_items.html",
-                items.count(),
-                {"rows": items},
-            )
-        ]
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["breadcrumbs"] = [
-            (_("Major accident hazard criteria"), reverse("checklists:criterion_list")),
-            (self.object.code, None),
-        ]
-        return ctx
-
-
-class StandardLedger(LedgerView):
-    model = HazardStandard
-    permission_required = "checklists.view_hazardstandard"
-    filterset_class = HazardStandardFilterSet
-    search_fields = ("name", "doc_no", "version")
-    title = gettext_lazy("Major-hazard standards")
-    default_sort = "effective_from"
-    columns = [
-        Column("name", gettext_lazy("Name"), sort="name", link=True),
-        Column("doc_no", gettext_lazy("Document number"), sort="doc_no"),
-        Column("version", gettext_lazy("Version"), sort="version"),
-        Column("family", gettext_lazy("Applies to"), "get_family_display", sort="family"),
-        Column("effective_from", gettext_lazy("Effective from"), sort="effective_from"),
-        Column("effective_until", gettext_lazy("Effective until"), sort="effective_until"),
-        Column("criterion_count", gettext_lazy("Criteria"), sort="criterion_count"),
-        Column("confidence", gettext_lazy("Confidence"), default=False),
-        Column("sources", gettext_lazy("Sources"), default=False),
-    ]
-
-    def base_queryset(self):
-        return super().base_queryset().annotate(criterion_count=Count("criteria"))
-
-
-# --- A mine's checklist ---------------------------------------------------------------------
-
-
-def _mine_model():
-    from kuangan.registry.models import Mine
-
-    return Mine
-
-
-class MineChecklistMixin(LoginRequiredMixin, PermissionRequiredMixin):
-    """The mine (by code, inside the user's scope: else 404) and the checklist it gets."""
-
-    permission_required = ("checklists.view_checklistitem", "registry.view_mine")
-
-    def resolve(self, request, code: str):
-        mine_model = _mine_model()
-        mine = get_object_or_404(
-            mine_model.objects.visible_to(request.user).select_related("enterprise", "region"),
-            code=code,
-        )
-        visible = ChecklistTemplate.objects.visible_to(request.user)
-        chosen = request.GET.get("template", "")
-        template = None
-        if chosen.isdigit():
-            template = get_object_or_404(visible, pk=int(chosen))
-        else:
-            template = applicability.current_template(mine.kind, visible)
-        result = None
-        error = ""
-        if template is not None:
-            try:
-                result = applicability.applicable_items(template, mine)
-            except ValidationError as exc:
-                error = " ".join(exc.messages)
-        return mine, template, result, error
-
-
-class MineItemsView(MineChecklistMixin, View):
-    def get(self, request, code):
-        mine, template, result, error = self.resolve(request, code)
-        facts = [
-            (name, spec.label, conditions.value_of(mine, name))
-            for name, spec in conditions.FIELDS.items()
-        ]
-        choices = (
-            ChecklistTemplate.objects.visible_to(request.user)
-            .for_kind(mine.kind)
-            .order_by("family", "code", "-version")
-        )
-        return render(
-            request,
-            "checklists/mine_items.html",
-            {
-                "title": _("Checklist of %(mine)s") % {"mine": mine.name},
-                "mine": mine,
-                "template": template,
-                "result": result,
-                "error": error,
-                "facts": facts,
-                "choices": choices,
-                "breadcrumbs": [
-                    (_("Mines"), reverse("registry:mine_list")),
-                    (mine.name, mine.get_absolute_url()),
-                    (_("Checklist"), None),
-                ],
-            },
-        )
-
-
-class MinePrintView(MineChecklistMixin, View):
-    kind = "pdf"
-
-    def get(self, request, code):
-        mine, template, result, error = self.resolve(request, code)
-        if result is None:
-            messages.error(request, error or _("No published checklist applies to this mine."))
-            return redirect("checklists:mine_items", code=mine.code)
-        audit.record(
-            actor=request.user,
-            action=AuditAction.EXPORTED,
-            obj=mine,
-            changes={
-                "checklist": template.pk,
-                "version": template.version,
-                "format": self.kind,
-                "items": len(result.items),
-            },
-        )
-        stamp = timezone.localdate().strftime("%Y%m%d")
-        name = f"{mine.code}-{template.code}-v{template.version}-{stamp}.{self.kind}"
-        if self.kind == "pdf":
-            response = HttpResponse(
-                printing.render_pdf(result, mine), content_type="application/pdf"
-            )
-            response["Content-Disposition"] = f"inline; filename*=UTF-8''{_quote(name)}"
-            return response
-        return _download(printing.render_xlsx(result, mine), name, XLSX)
-
-
-class ApplicableChooserView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
-    """Pick a mine (by code) to see its checklist."""
-
-    permission_required = ("checklists.view_checklistitem", "registry.view_mine")
-    template_name = "checklists/mine_choose.html"
-    form_class = MineChoiceForm
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        if "mine" in self.request.GET:
-            kwargs["data"] = self.request.GET
-        return kwargs
-
-    def get(self, request, *args, **kwargs):
-        form = self.get_form()
-        if form.is_bound and form.is_valid():
-            return self.form_valid(form)
-        return self.render_to_response(self.get_context_data(form=form))
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["title"] = _("Checklist of a mine")
-        ctx["mines"] = _mine_model().objects.visible_to(self.request.user).order_by("code")[:300]
-        return ctx
-
-    def form_valid(self, form):
-        code = form.cleaned_data["mine"].strip().upper()
-        if not _mine_model().objects.visible_to(self.request.user).filter(code=code).exists():
-            form.add_error("mine", _("No mine with this code in your jurisdiction."))
-            return self.form_invalid(form)
-        return redirect("checklists:mine_items", code=code)
