@@ -3,8 +3,15 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# One set of hazard levels for the whole system: the hazard ledger's.
-from kuangan.hazards.choices import HazardLevel  # noqa: F401
+from kuangan.core.choices import ChoiceSet
+
+
+class HazardLevel(ChoiceSet):
+    """One set of hazard levels for the whole system: an inspection's finding is graded with
+    it, and the hazard ledger (a higher app, ``hazards.choices``) uses the same."""
+
+    GENERAL = "general", _("General hazard"), "secondary"
+    MAJOR = "major", _("Major hazard"), "red", "alert-triangle"
 
 
 class InspectionKind(models.TextChoices):
@@ -20,14 +27,14 @@ REGULATOR_KINDS = frozenset(
 )
 
 
-class InspectionStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    IN_PROGRESS = "in_progress", _("In progress")
-    FINISHED = "finished", _("Finished")
-    SUBMITTED = "submitted", _("Submitted")
-    ACCEPTED = "accepted", _("Accepted")
-    RETURNED = "returned", _("Returned for correction")
-    REDO = "redo", _("Superseded (redo ordered)")
+class InspectionStatus(ChoiceSet):
+    PLANNED = "planned", _("Planned"), "secondary", "calendar"
+    IN_PROGRESS = "in_progress", _("In progress"), "blue", "player-play"
+    FINISHED = "finished", _("Finished"), "azure", "checks"
+    SUBMITTED = "submitted", _("Submitted"), "orange", "send"
+    ACCEPTED = "accepted", _("Accepted"), "green", "circle-check"
+    RETURNED = "returned", _("Returned for correction"), "red", "arrow-back-up"
+    REDO = "redo", _("Superseded (redo ordered)"), "red", "refresh"
 
 
 # Statuses in which the answers may change.
@@ -39,11 +46,34 @@ LOCKED_STATUSES = frozenset(
 DONE_STATUSES = frozenset({InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED})
 
 
-class Outcome(models.TextChoices):
-    COMPLIANT = "compliant", _("Compliant")
-    NONCOMPLIANT = "noncompliant", _("Non-compliant")
-    NOT_APPLICABLE = "not_applicable", _("Not applicable")
-    UNCHECKED = "unchecked", _("Not checked")
+class Outcome(ChoiceSet):
+    COMPLIANT = "compliant", _("Compliant"), "green"
+    NONCOMPLIANT = "noncompliant", _("Non-compliant"), "red"
+    NOT_APPLICABLE = "not_applicable", _("Not applicable"), "secondary"
+    UNCHECKED = "unchecked", _("Not checked"), "orange"
+
+
+class InspectionStep(models.TextChoices):
+    """The steps of an inspection's workflow (``models.TRANSITIONS``), as the history names
+    them (an audit event's ``transition``)."""
+
+    START = "start", _("Start")
+    FINISH = "finish", _("Finish")
+    REOPEN = "reopen", _("Reopen")
+    SIGN = "sign", _("Sign")
+    SUBMIT = "submit", _("Submit")
+    ACCEPT = "accept", _("Accept")
+    RETURN = "return", _("Return for correction")
+    REDO = "redo", _("Order a redo")
+
+
+class CoverageState(ChoiceSet):
+    """Where a mine of the key-inspection plan stands (the coverage board), in board order."""
+
+    NO_TEAM = "no_team", _("No team"), "secondary"
+    PLANNED = "planned", _("Planned"), "orange"
+    DONE = "done", _("Done"), "green"
+    OVERDUE = "overdue", _("Overdue"), "red"
 
 
 class Disposal(models.TextChoices):

@@ -9,8 +9,11 @@ import datetime as dt
 
 from django.utils import timezone
 
+from kuangan.campaigns import rules
 from kuangan.core.demo import demo_password
 from kuangan.core.models import Region, User
+from kuangan.core.scope import in_subtree
+from kuangan.registry.models import Mine
 
 from . import services
 from .choices import InspectionKind, Outcome
@@ -82,8 +85,6 @@ def load(ctx: dict) -> None:
         return
     if Inspection.objects.exists():
         return
-    from kuangan.registry.models import Mine
-
     mines = [
         m
         for m in Mine.objects.filter(enterprise=principal.organization).order_by("code")
@@ -134,12 +135,10 @@ def load(ctx: dict) -> None:
         leader=inspector,
         members=[leader] if leader else [],
     )
-    from kuangan.campaigns import rules
-
     t = campaign.thresholds()
     in_scope = [
         m
-        for m in Mine.objects.filter(region__path__startswith=baishan.path).order_by("code")
+        for m in Mine.objects.filter(in_subtree("region", baishan)).order_by("code")
         if rules.inspection_scope(rules.facts(m.rule_state()), t).in_scope
         and services.pick_template(m) is not None
     ]

@@ -9,9 +9,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import services
 from .choices import Outcome
 from .models import Inspection
 
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
 
@@ -26,8 +28,6 @@ def _date(value) -> str:
 
 def report_context(inspection: Inspection) -> dict:
     """Everything the report shows, as plain data."""
-    from . import services
-
     mine = inspection.mine
     problems = []
     results = inspection.results.filter(outcome=Outcome.NONCOMPLIANT).select_related(

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kuangan.core.forms import StyledForm
+from kuangan.campaigns.models import Campaign
+from kuangan.core.forms import StyledForm, style_form
+from kuangan.core.models import Region, User
+from kuangan.core.scope import region_q, scope_of
+from kuangan.registry.models import Mine
 
 from .choices import Disposal, HazardLevel, InspectionKind, Outcome, RedoReason, TeamLevel
+from .models import InspectionTeam
 from .services import PLAN_ROLES
 
 
 def governed_regions(user):
     """The regions in the user's jurisdiction (a regulator's subtrees)."""
-    from django.db.models import Q
-
-    from kuangan.core.models import Region
-    from kuangan.core.scope import scope_of
-
-    q = Q(pk__in=[])
-    for path in scope_of(user).region_paths:
-        q |= Q(path__startswith=path)
-    return Region.objects.filter(q)
+    return Region.objects.filter(region_q("", scope_of(user).region_paths))
 
 
 class DateInput(forms.DateInput):
@@ -30,9 +29,11 @@ class DateInput(forms.DateInput):
 
 
 class InspectionCreateForm(StyledForm, forms.Form):
-    mine = forms.ModelChoiceField(label=_("Mine"), queryset=None)
+    mine: forms.ModelChoiceField[Mine] = forms.ModelChoiceField(label=_("Mine"), queryset=None)
     kind = forms.ChoiceField(label=_("Kind"), choices=())
-    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=None, required=False)
+    campaign: forms.ModelChoiceField[Campaign] = forms.ModelChoiceField(
+        label=_("Campaign"), queryset=None, required=False
+    )
     plan = forms.CharField(
         label=_("Plan"),
         required=False,
@@ -43,9 +44,6 @@ class InspectionCreateForm(StyledForm, forms.Form):
     deadline = forms.DateField(label=_("To be done by"), required=False, widget=DateInput)
 
     def __init__(self, *args, user, **kwargs):
-        from kuangan.campaigns.models import Campaign
-        from kuangan.registry.models import Mine
-
         super().__init__(*args, **kwargs)
         self.fields["mine"].queryset = Mine.objects.visible_to(user).order_by("code")
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
@@ -123,8 +121,6 @@ class InspectionReportForm(StyledForm, forms.Form):
             self.fields[f"note_{result.pk}"] = forms.CharField(
                 label=_("Details"), required=False, max_length=300, initial=result.disposal_note
             )
-        from kuangan.core.forms import style_form
-
         style_form(self)
 
     def disposals(self) -> dict:
@@ -160,13 +156,17 @@ class PhotoForm(forms.Form):
 class TeamForm(StyledForm, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     level = forms.ChoiceField(label=_("Level"), choices=TeamLevel.choices)
-    region = forms.ModelChoiceField(label=_("Region"), queryset=None)
-    leader = forms.ModelChoiceField(label=_("Team leader"), queryset=None)
-    members = forms.ModelMultipleChoiceField(label=_("Members"), queryset=None, required=False)
+    region: forms.ModelChoiceField[Region] = forms.ModelChoiceField(
+        label=_("Region"), queryset=None
+    )
+    leader: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        label=_("Team leader"), queryset=None
+    )
+    members: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
+        label=_("Members"), queryset=None, required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
-        from kuangan.core.models import User
-
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = governed_regions(user)
         people = (
@@ -180,14 +180,12 @@ class TeamForm(StyledForm, forms.Form):
 
 
 class AssignForm(forms.Form):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None)
-    mines = forms.ModelMultipleChoiceField(queryset=None)
+    team: forms.ModelChoiceField[InspectionTeam] = forms.ModelChoiceField(
+        label=_("Team"), queryset=None
+    )
+    mines: forms.ModelMultipleChoiceField[Mine] = forms.ModelMultipleChoiceField(queryset=None)
 
     def __init__(self, *args, user, campaign, **kwargs):
-        from kuangan.registry.models import Mine
-
-        from .models import InspectionTeam
-
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = InspectionTeam.objects.visible_to(user).filter(
             campaign=campaign
@@ -196,12 +194,16 @@ class AssignForm(forms.Form):
 
 
 class LookbackForm(StyledForm, forms.Form):
-    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=None, required=False)
-    region = forms.ModelChoiceField(label=_("Region drawn from"), queryset=None)
-    cities = forms.ModelMultipleChoiceField(
+    campaign: forms.ModelChoiceField[Campaign] = forms.ModelChoiceField(
+        label=_("Campaign"), queryset=None, required=False
+    )
+    region: forms.ModelChoiceField[Region] = forms.ModelChoiceField(
+        label=_("Region drawn from"), queryset=None
+    )
+    cities: forms.ModelMultipleChoiceField[Region] = forms.ModelMultipleChoiceField(
         label=_("Cities checked in full"), queryset=None, required=False
     )
-    counties = forms.ModelMultipleChoiceField(
+    counties: forms.ModelMultipleChoiceField[Region] = forms.ModelMultipleChoiceField(
         label=_("Key counties checked in full"), queryset=None, required=False
     )
     key_mines = forms.CharField(
@@ -226,10 +228,12 @@ class LookbackForm(StyledForm, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from kuangan.campaigns.models import Campaign
-
         mine = governed_regions(user)
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
         self.fields["region"].queryset = mine.exclude(level="county")
         self.fields["cities"].queryset = mine.filter(level="city")
         self.fields["counties"].queryset = mine.filter(level="county")
+
+    def clean_key_mines(self) -> list[str]:
+        """The codes, split at spaces, commas, 、 and semicolons."""
+        return [c for c in re.split(r"[\s,，、;；]+", self.cleaned_data["key_mines"]) if c]

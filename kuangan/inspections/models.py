@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.core.models import Region, TimeStampedModel, VersionedModel
-from kuangan.core.scope import ScopedQuerySet, scope_of
+from kuangan.core.scope import ScopedQuerySet
 
 from .choices import (
     DONE_STATUSES,
@@ -22,6 +22,7 @@ from .choices import (
     HazardLevel,
     InspectionKind,
     InspectionStatus,
+    InspectionStep,
     Outcome,
     TeamLevel,
     TeamRole,
@@ -116,12 +117,9 @@ class InspectionQuerySet(ScopedQuerySet):
     scope_region = "mine__region"
     scope_enterprise = "mine__enterprise"
 
-    def visible_to(self, user):
-        """The usual scope; an invited expert's temporary account (no organisation, no
-        roles) sees only the inspections it is a team member of, while the invitation lasts."""
-        scope = scope_of(user)
-        if scope.roles or scope.kind is not None:
-            return super().visible_to(user)
+    def visible_to_guest(self, user):
+        """An invited expert's temporary account (no organisation, no roles) sees only the
+        inspections it is a team member of, while the invitation lasts."""
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         ids = TeamMember.objects.filter(
@@ -229,6 +227,9 @@ class Inspection(VersionedModel, TimeStampedModel):
 
     objects = InspectionQuerySet.as_manager()
 
+    # The history names the workflow's steps (an audit event's ``transition``): core.history.
+    history_choices = {"transition": InspectionStep}
+
     class Meta:
         verbose_name = _("inspection")
         verbose_name_plural = _("inspections")
@@ -331,11 +332,15 @@ class TeamMember(models.Model):
 
 
 class ItemResultQuerySet(ScopedQuerySet):
-    scope_region = "inspection__mine__region"
-    scope_enterprise = "inspection__mine__enterprise"
+    scope_parent = "inspection"
 
-    def visible_to(self, user):
-        return self.filter(inspection__in=Inspection.objects.visible_to(user).values("pk"))
+    def with_hazard_ref(self):
+        """Load, with each row, the link to the hazard ledger entry made from the finding
+        (``ItemResult.hazard_ref``): the reverse one-to-one ``hazard`` that the ledger, a higher
+        app, declares. Without that app the rows are returned as they are."""
+        if any(rel.name == "hazard" for rel in self.model._meta.related_objects):
+            return self.select_related("hazard")
+        return self
 
 
 class ItemResult(models.Model):
@@ -379,9 +384,6 @@ class ItemResult(models.Model):
         _("disposal opinion"), max_length=16, choices=Disposal.choices, blank=True
     )
     disposal_note = models.CharField(_("disposal details"), max_length=300, blank=True)
-    hazard_ref = models.PositiveIntegerField(
-        _("hazard ledger entry"), null=True, blank=True, editable=False
-    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -423,6 +425,13 @@ class ItemResult(models.Model):
             raise ReadOnlyError()
         super().save(*args, **kwargs)
 
+    @property
+    def hazard_ref(self) -> int | None:
+        """The number (id) of the hazard ledger entry made from this finding, or None. The
+        ledger (a higher app) links its entry to the finding; this reads that link back."""
+        hazard = getattr(self, "hazard", None)  # the reverse one-to-one, when one exists
+        return hazard.pk if hazard is not None else None
+
     def audit_region(self) -> Region:
         return self.inspection.mine.region
 
@@ -443,11 +452,7 @@ class ItemResult(models.Model):
 
 
 class ReportQuerySet(ScopedQuerySet):
-    scope_region = "inspection__mine__region"
-    scope_enterprise = "inspection__mine__enterprise"
-
-    def visible_to(self, user):
-        return self.filter(inspection__in=Inspection.objects.visible_to(user).values("pk"))
+    scope_parent = "inspection"
 
 
 class SelfInspectionReport(TimeStampedModel):

@@ -3,16 +3,31 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.core import home
 from kuangan.core.choices import Role
 
+from . import plan
 from .choices import InspectionKind, InspectionStatus
 from .models import Inspection
 
 PANEL_ROWS = 8
+
+
+def _list_panel(
+    title: str | Promise, qs: QuerySet[Inspection], more: str, order: int
+) -> home.Panel:
+    """The first inspections of ``qs``, their count and the link to all of them (``more``)."""
+    return home.Panel(
+        title,
+        "inspections/panel_list.html",
+        {"rows": list(qs[:PANEL_ROWS]), "count": qs.count(), "more": more},
+        order=order,
+        width=6,
+    )
 
 
 @home.register
@@ -28,12 +43,8 @@ def inbox(user):
         .select_related("mine")
         .order_by("submitted_at")
     )
-    return home.Panel(
-        _("Self-inspection reports awaiting review"),
-        "inspections/panel_list.html",
-        {"rows": list(qs[:PANEL_ROWS]), "count": qs.count(), "more": "inspections:inbox"},
-        order=20,
-        width=6,
+    return _list_panel(
+        _("Self-inspection reports awaiting review"), qs, "inspections:inbox", order=20
     )
 
 
@@ -57,22 +68,14 @@ def my_self_inspections(user):
         .select_related("mine")
         .order_by("returned", "-created_at")
     )
-    return home.Panel(
-        _("Self-inspections under way"),
-        "inspections/panel_list.html",
-        {"rows": list(qs[:PANEL_ROWS]), "count": qs.count(), "more": "inspections:inspection_list"},
-        order=25,
-        width=6,
-    )
+    return _list_panel(_("Self-inspections under way"), qs, "inspections:inspection_list", order=25)
 
 
 @home.register
 def group_coverage(user):
     if Role.GROUP_INSPECTOR not in user.roles:
         return None
-    from .plan import group_coverage as rows_of
-
-    rows = rows_of(user=user)
+    rows = plan.group_coverage(user=user)
     checked = sum(1 for r in rows if r.checked)
     return home.Panel(
         _("Group full coverage"),

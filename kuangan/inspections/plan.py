@@ -9,27 +9,24 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from kuangan.campaigns import rules
+from kuangan.campaigns.choices import PhaseKind, PriorityLevel
+from kuangan.core.scope import in_subtree
+from kuangan.registry.models import Mine
 
-from .choices import DONE_STATUSES, InspectionKind, InspectionStatus
+from .choices import DONE_STATUSES, CoverageState, InspectionKind, InspectionStatus
 from .models import Inspection
 
-# Coverage states, mutually exclusive, in the order of the board.
-DONE, OVERDUE, NO_TEAM, PLANNED = "done", "overdue", "no_team", "planned"
-STATE_LABELS = {
-    NO_TEAM: _("No team"),
-    PLANNED: _("Planned"),
-    DONE: _("Done"),
-    OVERDUE: _("Overdue"),
-}
-STATE_BADGES = {
-    NO_TEAM: "bg-secondary-lt",
-    PLANNED: "bg-orange-lt",
-    DONE: "bg-green-lt",
-    OVERDUE: "bg-red-lt",
-}
+# Coverage states, mutually exclusive, in the order of the board (labels and colours: the
+# choices' ``CoverageState``).
+DONE, OVERDUE, NO_TEAM, PLANNED = (
+    CoverageState.DONE,
+    CoverageState.OVERDUE,
+    CoverageState.NO_TEAM,
+    CoverageState.PLANNED,
+)
+STATE_LABELS = dict(CoverageState.choices)
 
 
 def facts_of(mine) -> rules.MineFacts:
@@ -38,15 +35,13 @@ def facts_of(mine) -> rules.MineFacts:
 
 def phase_deadline(campaign) -> dt.date | None:
     """The deadline of the campaign's key-inspection phase (重点检查阶段)."""
-    from kuangan.campaigns.choices import PhaseKind
-
     phase = campaign.phases.filter(kind=PhaseKind.KEY_INSPECTION).first()
     return phase.deadline if phase else campaign.ends_on
 
 
 @dataclass
 class PlanRow:
-    mine: object
+    mine: Mine
     reasons: tuple[str, ...]
     priority: str
     priority_reasons: tuple[str, ...]
@@ -61,16 +56,14 @@ class PlanRow:
 
     @property
     def state_label(self):
-        return STATE_LABELS[self.state]
+        return CoverageState.label_of(self.state)
 
     @property
     def state_badge(self):
-        return STATE_BADGES[self.state]
+        return CoverageState.css(self.state)
 
     @property
     def priority_label(self):
-        from kuangan.campaigns.choices import PriorityLevel
-
         return PriorityLevel(self.priority).label
 
 
@@ -90,14 +83,12 @@ def plan_rows(*, user, campaign, region=None, today: dt.date | None = None) -> l
     """The in-scope mines (key-inspection scope under the campaign's thresholds) visible to
     ``user``, in ``region``'s subtree, ordered: flood-season deadline first, then high priority,
     then by code."""
-    from kuangan.registry.models import Mine
-
     today = today or timezone.localdate()
     t = campaign.thresholds()
     default_deadline = phase_deadline(campaign)
     mines = Mine.objects.visible_to(user).select_related("region", "enterprise")
     if region is not None:
-        mines = mines.filter(region__path__startswith=region.path)
+        mines = mines.filter(in_subtree("region", region))
     inspections = {
         i.mine_id: i
         for i in Inspection.objects.filter(campaign=campaign, kind=InspectionKind.ENFORCEMENT)
@@ -154,7 +145,7 @@ def coverage(rows: list[PlanRow]) -> dict:
 
 @dataclass
 class GroupRow:
-    mine: object
+    mine: Mine
     self_inspection: Inspection | None
     group_check: Inspection | None
 
@@ -167,8 +158,6 @@ def group_coverage(*, user, campaign=None) -> list[GroupRow]:
     """Every mine of the user's subsidiaries (not the group's own), with its latest
     self-inspection and the group's check: a mine is covered when a group check of it was
     submitted or accepted."""
-    from kuangan.registry.models import Mine
-
     org = user.organization
     if org is None:
         return []

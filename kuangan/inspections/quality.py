@@ -14,6 +14,9 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kuangan.core.scope import in_subtree
+from kuangan.registry.models import Mine
+
 from .choices import DONE_STATUSES, REGULATOR_KINDS, HazardLevel, InspectionKind, Outcome
 from .models import Inspection
 
@@ -24,7 +27,7 @@ FAST_ANSWERS_PER_MINUTE = 6.0
 
 @dataclass
 class Quality:
-    mine: object
+    mine: Mine
     self_inspection: Inspection | None
     items: int = 0
     noncompliant: int = 0
@@ -106,13 +109,11 @@ def mine_quality(
 def quality_rows(*, user, region=None, mine_code: str | None = None) -> list[Quality]:
     """Self-inspection quality of every mine visible to ``user`` that has a submitted
     self-inspection (or of the one mine ``mine_code``), worst first."""
-    from kuangan.registry.models import Mine
-
     mines = Mine.objects.visible_to(user)
     if mine_code:
         mines = mines.filter(code=mine_code)
     if region is not None:
-        mines = mines.filter(region__path__startswith=region.path)
+        mines = mines.filter(in_subtree("region", region))
     done = (
         Inspection.objects.visible_to(user)
         .filter(status__in=DONE_STATUSES, mine__in=mines)

@@ -167,7 +167,7 @@ def _inspection(world: authz.World) -> Inspection:
         created_by=world.owner,
         plan=f"{world.token}自查方案",
     )
-    services._fill_results(inspection)
+    services.fill_results(inspection)
     return inspection
 
 

@@ -1,6 +1,4 @@
 import datetime as dt
-import sys
-import types
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -493,12 +491,8 @@ def test_enforcement_report_disposals_and_sending_to_the_local_government(s):
 # --- Hand-off to the hazard ledger ------------------------------------------------------------
 
 
-def test_findings_stay_on_the_items_without_the_hazards_service(s, monkeypatch):
-    empty = types.ModuleType("empty")
-    monkeypatch.setitem(sys.modules, "kuangan.hazards.services", empty)
-    import kuangan.hazards as pkg
-
-    monkeypatch.setattr(pkg, "services", empty, raising=False)
+def test_findings_stay_on_the_items_without_the_hazards_service(s):
+    # No app receives the hand-off here (the conftest's ``_no_hazard_ledger``).
     inspection = _self(s)
     services.inspection_start(by=s.officer, inspection=inspection)
     answer_all(inspection, s.officer)
@@ -507,19 +501,18 @@ def test_findings_stay_on_the_items_without_the_hazards_service(s, monkeypatch):
     assert result.hazard_ref is None and result.hazard_level == HazardLevel.MAJOR
 
 
-def test_findings_are_handed_to_the_hazards_service_once(s, monkeypatch):
-    calls = []
+def test_findings_are_handed_to_the_hazards_service_once(s, real_hazards, monkeypatch):
+    from kuangan.hazards import services as hazard_services
 
-    def fake(**kwargs):
+    calls, made = [], []
+    create = hazard_services.hazard_create_from_finding
+
+    def spy(**kwargs):
         calls.append(kwargs)
-        return types.SimpleNamespace(pk=100 + len(calls))
+        made.append(create(**kwargs))
+        return made[-1]
 
-    module = types.ModuleType("fake_hazards")
-    module.hazard_create_from_finding = fake
-    monkeypatch.setitem(sys.modules, "kuangan.hazards.services", module)
-    import kuangan.hazards as pkg
-
-    monkeypatch.setattr(pkg, "services", module, raising=False)
+    monkeypatch.setattr(hazard_services, "hazard_create_from_finding", spy)
     inspection = _self(s)
     services.inspection_start(by=s.officer, inspection=inspection)
     answer_all(inspection, s.officer, noncompliant=2)
@@ -527,9 +520,9 @@ def test_findings_are_handed_to_the_hazards_service_once(s, monkeypatch):
     assert len(calls) == 2
     assert {c["level"] for c in calls} == {"major", "general"}
     assert calls[0]["inspection"] == inspection and "检查内容" in calls[0]["description"]
-    assert sorted(
-        inspection.results.exclude(hazard_ref=None).values_list("hazard_ref", flat=True)
-    ) == [101, 102]
+    assert sorted(r.hazard_ref for r in inspection.results.all() if r.hazard_ref) == sorted(
+        h.pk for h in made
+    )
     assert services.inspection_findings_to_hazards(by=s.officer, inspection=inspection) == 0
 
 
