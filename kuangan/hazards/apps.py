@@ -9,8 +9,18 @@ class HazardsConfig(AppConfig):
 
     def ready(self) -> None:
         from kuangan.core import navigation
+        from kuangan.inspections.signals import findings_to_hand_over
+        from kuangan.registry.hooks import register_suspension_source
 
         from . import panels  # noqa: F401  (home page panels)
+        from .choices import OrderKind
+        from .models import Order
+        from .services import hand_over_findings
+
+        # The inspections app (lower) hands its non-compliant findings over to the ledger.
+        findings_to_hand_over.connect(hand_over_findings, dispatch_uid="hazards.hand_over_findings")
+        # The registry (lower) shows a mine as suspended while a suspension order is in force.
+        register_suspension_source(lambda: Order.objects.in_force().filter(kind=OrderKind.SUSPEND))
 
         for item in (
             navigation.MenuItem(

@@ -4,10 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-
-class HazardLevel(models.TextChoices):
-    GENERAL = "general", _("General hazard")
-    MAJOR = "major", _("Major hazard")
+from kuangan.core.choices import ChoiceSet
+from kuangan.inspections.choices import HazardLevel  # noqa: F401 (one set for the system)
 
 
 class HazardSource(models.TextChoices):
@@ -25,32 +23,32 @@ SELF_SOURCES = frozenset({HazardSource.SELF, HazardSource.GROUP})
 REGULATOR_SOURCES = frozenset({HazardSource.ENFORCEMENT, HazardSource.SUPERVISION})
 
 
-class HazardStatus(models.TextChoices):
-    REPORTED = "reported", _("Reported")
-    RECTIFYING = "rectifying", _("Rectifying")
-    PENDING_ACCEPTANCE = "pending_acceptance", _("Pending acceptance")
-    CLOSED = "closed", pgettext_lazy("hazard status", "Closed")
-    REOPENED = "reopened", _("Reopened")
+class HazardStatus(ChoiceSet):
+    REPORTED = "reported", _("Reported"), "secondary", "flag-3"
+    RECTIFYING = "rectifying", _("Rectifying"), "blue", "tool"
+    PENDING_ACCEPTANCE = "pending_acceptance", _("Pending acceptance"), "orange", "hourglass"
+    CLOSED = "closed", pgettext_lazy("hazard status", "Closed"), "green", "circle-check"
+    REOPENED = "reopened", _("Reopened"), "red", "arrow-back-up"
 
 
 OPEN_STATUSES = frozenset(set(HazardStatus) - {HazardStatus.CLOSED})
 
 
-class PenaltyGuidance(models.TextChoices):
-    LENIENT = "lenient", _("Lenient: may be punished lightly or not at all")
-    HEAVY = "heavy", _("Heavy: punished heavily, people held to account")
-    STANDARD = "standard", pgettext_lazy("penalty guidance", "Standard")
+class PenaltyGuidance(ChoiceSet):
+    LENIENT = "lenient", _("Lenient: may be punished lightly or not at all"), "green"
+    HEAVY = "heavy", _("Heavy: punished heavily, people held to account"), "red"
+    STANDARD = "standard", pgettext_lazy("penalty guidance", "Standard"), "secondary"
 
 
-class ExtensionStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    APPROVED = "approved", _("Approved")
-    REFUSED = "refused", _("Refused")
+class ExtensionStatus(ChoiceSet):
+    PENDING = "pending", _("Pending"), "orange", "hourglass"
+    APPROVED = "approved", _("Approved"), "green", "circle-check"
+    REFUSED = "refused", _("Refused"), "red", "circle-x"
 
 
-class EvidenceStage(models.TextChoices):
-    BEFORE = "before", _("Before rectification")
-    AFTER = "after", _("After rectification")
+class EvidenceStage(ChoiceSet):
+    BEFORE = "before", _("Before rectification"), "orange"
+    AFTER = "after", _("After rectification"), "green"
 
 
 class OrderKind(models.TextChoices):
@@ -64,23 +62,28 @@ class OrderKind(models.TextChoices):
     ACCOUNTABILITY = "accountability", _("Hold people to account")
 
 
-class OrderStatus(models.TextChoices):
-    ISSUED = "issued", _("Issued")
-    COMPLIED = "complied", _("Complied")
-    LIFTED = "lifted", _("Lifted")
-    ESCALATED = "escalated", _("Escalated")
+class OrderStatus(ChoiceSet):
+    ISSUED = "issued", _("Issued"), "orange", "send"
+    COMPLIED = "complied", _("Complied"), "blue", "user-check"
+    LIFTED = "lifted", _("Lifted"), "green", "circle-check"
+    ESCALATED = "escalated", _("Escalated"), "red", "alert-triangle"
 
 
 # --- Risk list (风险管控清单) ------------------------------------------------------------------
 
 
-class RiskLevel(models.TextChoices):
-    """The four safety-risk levels and their colours (红橙黄蓝)."""
+class RiskLevel(ChoiceSet):
+    """The four safety-risk levels and their colours (红橙黄蓝), drawn solid (``risk-red``, as
+    kuangan.css) so that they never read as a status badge."""
 
-    RED = "red", _("Major risk (red)")
-    ORANGE = "orange", _("Significant risk (orange)")
-    YELLOW = "yellow", _("General risk (yellow)")
-    BLUE = "blue", _("Low risk (blue)")
+    RED = "red", _("Major risk (red)"), "red"
+    ORANGE = "orange", _("Significant risk (orange)"), "orange"
+    YELLOW = "yellow", _("General risk (yellow)"), "yellow"
+    BLUE = "blue", _("Low risk (blue)"), "blue"
+
+    @classmethod
+    def css(cls, value) -> str:
+        return f"risk-{cls.colour(value)}"
 
 
 # Most serious first.

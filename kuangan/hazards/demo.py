@@ -11,16 +11,19 @@ import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
+from kuangan.checklists.models import MajorHazardCriterion
 from kuangan.core.models import User
+from kuangan.registry.models import Mine
 
 from . import services
 from .choices import HazardLevel, HazardSource
+from .models import Hazard
+from .suggest import suggest_criteria
 
 
 def _png() -> bytes:
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.new("RGB", (8, 6), (180, 40, 40)).save(buffer, "PNG")
     return buffer.getvalue()
@@ -30,10 +33,37 @@ def _user(name: str) -> User | None:
     return User.objects.filter(username=name).first()
 
 
-def load(ctx: dict) -> None:
-    from kuangan.checklists.models import MajorHazardCriterion
-    from kuangan.registry.models import Mine
+def _general_in_rectification(
+    by: User,
+    mine: Mine,
+    *,
+    description: str,
+    location: str,
+    found_on: dt.date,
+    responsible_person: str,
+    measures: str,
+    deadline: dt.date,
+) -> Hazard:
+    """A general hazard recorded by ``by`` and being rectified."""
+    hazard = services.hazard_create(
+        by=by,
+        mine=mine,
+        description=description,
+        location=location,
+        level=HazardLevel.GENERAL,
+        found_on=found_on,
+    )
+    services.hazard_start_rectification(
+        by=by,
+        hazard=hazard,
+        responsible_person=responsible_person,
+        measures=measures,
+        deadline=deadline,
+    )
+    return hazard
 
+
+def load(ctx: dict) -> None:
     principal = _user("enterprise_principal")
     officer = _user("enterprise_safety_officer")
     county = _user("jiangyuan_inspector")
@@ -52,8 +82,6 @@ def load(ctx: dict) -> None:
     }
 
     def crit(mine, text):
-        from .suggest import suggest_criteria
-
         found = suggest_criteria(text, kind=mine.kind, on=today)
         return (
             found[0]
@@ -63,17 +91,12 @@ def load(ctx: dict) -> None:
 
     m = mines[0]
     # 1. a general hazard, rectified and closed
-    h = services.hazard_create(
-        by=officer,
-        mine=m,
+    h = _general_in_rectification(
+        officer,
+        m,
         description="主斜井带式输送机防跑偏保护装置损坏",
         location="主斜井",
-        level=HazardLevel.GENERAL,
         found_on=today - dt.timedelta(days=30),
-    )
-    services.hazard_start_rectification(
-        by=officer,
-        hazard=h,
         responsible_person="李明",
         measures="更换防跑偏传感器",
         deadline=today + dt.timedelta(days=5),
@@ -81,17 +104,12 @@ def load(ctx: dict) -> None:
     services.hazard_request_acceptance(by=officer, hazard=h, note="已更换并试验合格")
     services.hazard_accept(by=principal, hazard=h, note="现场验收合格")
     # 2. a general hazard past its deadline (overdue)
-    h = services.hazard_create(
-        by=officer,
-        mine=m,
+    h = _general_in_rectification(
+        officer,
+        m,
         description="井下消防管路阀门锈蚀，部分无法开启",
         location="-250水平大巷",
-        level=HazardLevel.GENERAL,
         found_on=today - dt.timedelta(days=25),
-    )
-    services.hazard_start_rectification(
-        by=officer,
-        hazard=h,
         responsible_person="王强",
         measures="更换锈蚀阀门",
         deadline=today + dt.timedelta(days=1),
@@ -152,11 +170,9 @@ def load(ctx: dict) -> None:
         found_on=today - dt.timedelta(days=1),
     )
     # last month's check, led by the mine's principal
-    from . import monthly
-
     last_month = today.replace(day=1) - dt.timedelta(days=1)
     if m.principal:
-        monthly.monthly_check_record(
+        services.monthly_check_record(
             by=officer,
             mine=m,
             month=last_month.replace(day=1),
@@ -175,11 +191,9 @@ def load(ctx: dict) -> None:
         .order_by("code"),
         today,
     )
-    from . import orders
-
     enforcement = m.hazards.filter(source=HazardSource.ENFORCEMENT).first()
     if enforcement is not None:
-        orders.order_issue(
+        services.order_issue(
             by=county,
             mine=m,
             kind="rectify_by",
@@ -278,8 +292,6 @@ _RISKS = {
 
 
 def _risks(by, mines, today) -> None:
-    from .risks import risk_create
-
     for n, mine in enumerate(mines):
         if mine.kind == "tailings_pond":
             rows = _RISKS["tailings_pond"]
@@ -288,7 +300,7 @@ def _risks(by, mines, today) -> None:
         else:
             rows = _RISKS["underground"]
         for k, (location, kind, text, level, measures, control) in enumerate(rows):
-            risk_create(
+            services.risk_create(
                 by=by,
                 mine=mine,
                 location=location,

@@ -32,8 +32,27 @@ def criterion_categories():
     ]
 
 
-class ScopedMineFilterMixin:
-    """The ``mine`` filter offers (and accepts) only the mines the user can see."""
+class SubsetFilter(django_filters.BooleanFilter):
+    """Yes: the rows of the queryset method ``subset`` (``listed``, ``review_overdue`` …);
+    no: every other row; empty: all rows."""
+
+    def __init__(self, *args, subset: str, **kwargs):
+        self.subset = subset
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        rows = getattr(qs, self.subset)()
+        return rows if value else qs.exclude(pk__in=rows.values("pk"))
+
+
+class MineRowsFilterSet(django_filters.FilterSet):
+    """Rows of one mine each: filtered by the region (its subtree) and by the mine, which
+    offers (and accepts) only the mines the user can see."""
+
+    region = RegionSubtreeFilter(label=_("Region"), lookup="mine__region")
+    mine = django_filters.ModelChoiceFilter(label=_("Mine"), queryset=Mine.objects.none())
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -42,14 +61,12 @@ class ScopedMineFilterMixin:
             self.filters["mine"].queryset = Mine.objects.visible_to(user)
 
 
-class HazardFilterSet(ScopedMineFilterMixin, django_filters.FilterSet):
-    region = RegionSubtreeFilter(label=_("Region"), lookup="mine__region")
-    mine = django_filters.ModelChoiceFilter(label=_("Mine"), queryset=Mine.objects.none())
+class HazardFilterSet(MineRowsFilterSet):
     level = django_filters.ChoiceFilter(label=_("Level"), choices=HazardLevel.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=HazardStatus.choices)
     source = django_filters.ChoiceFilter(label=_("Source"), choices=HazardSource.choices)
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
-    listed = django_filters.BooleanFilter(label=_("Listed supervision"), method="filter_listed")
+    listed = SubsetFilter(label=_("Listed supervision"), subset="listed")
     penalty_guidance = django_filters.ChoiceFilter(
         label=_("Penalty guidance"), choices=PenaltyGuidance.choices, method="filter_guidance"
     )
@@ -86,19 +103,11 @@ class HazardFilterSet(ScopedMineFilterMixin, django_filters.FilterSet):
             return qs
         return qs.overdue() if value else qs.not_overdue()
 
-    def filter_listed(self, qs, name, value):
-        if value is None:
-            return qs
-        listed = qs.listed()
-        return listed if value else qs.exclude(pk__in=listed.values("pk"))
-
     def filter_guidance(self, qs, name, value):
         return qs.with_penalty_guidance(value) if value else qs
 
 
-class OrderFilterSet(ScopedMineFilterMixin, django_filters.FilterSet):
-    region = RegionSubtreeFilter(label=_("Region"), lookup="mine__region")
-    mine = django_filters.ModelChoiceFilter(label=_("Mine"), queryset=Mine.objects.none())
+class OrderFilterSet(MineRowsFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrderKind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=OrderStatus.choices)
     issued_after = django_filters.DateFilter(
@@ -113,9 +122,7 @@ class OrderFilterSet(ScopedMineFilterMixin, django_filters.FilterSet):
         fields = ["region", "mine", "kind", "status", "issued_after", "issued_before"]
 
 
-class MonthlyCheckFilterSet(ScopedMineFilterMixin, django_filters.FilterSet):
-    region = RegionSubtreeFilter(label=_("Region"), lookup="mine__region")
-    mine = django_filters.ModelChoiceFilter(label=_("Mine"), queryset=Mine.objects.none())
+class MonthlyCheckFilterSet(MineRowsFilterSet):
     month_from = django_filters.DateFilter(
         label=_("From month"), field_name="month", lookup_expr="gte"
     )
@@ -128,9 +135,7 @@ class MonthlyCheckFilterSet(ScopedMineFilterMixin, django_filters.FilterSet):
         fields = ["region", "mine", "month_from", "month_until"]
 
 
-class RiskItemFilterSet(ScopedMineFilterMixin, django_filters.FilterSet):
-    region = RegionSubtreeFilter(label=_("Region"), lookup="mine__region")
-    mine = django_filters.ModelChoiceFilter(label=_("Mine"), queryset=Mine.objects.none())
+class RiskItemFilterSet(MineRowsFilterSet):
     level = django_filters.ChoiceFilter(label=_("Risk level"), choices=RiskLevel.choices)
     hazard_type = django_filters.ChoiceFilter(
         label=_("Hazard type"), choices=RiskHazardType.choices
@@ -138,16 +143,8 @@ class RiskItemFilterSet(ScopedMineFilterMixin, django_filters.FilterSet):
     responsible_level = django_filters.ChoiceFilter(
         label=_("Control level"), choices=ControlLevel.choices
     )
-    review_overdue = django_filters.BooleanFilter(
-        label=_("Review overdue"), method="filter_review_overdue"
-    )
+    review_overdue = SubsetFilter(label=_("Review overdue"), subset="review_overdue")
 
     class Meta:
         model = RiskItem
         fields = ["region", "mine", "level", "hazard_type", "responsible_level", "review_overdue"]
-
-    def filter_review_overdue(self, qs, name, value):
-        if value is None:
-            return qs
-        overdue = qs.review_overdue()
-        return overdue if value else qs.exclude(pk__in=overdue.values("pk"))

@@ -17,9 +17,11 @@ from .choices import (
     EvidenceStage,
     HazardLevel,
     HazardSource,
+    OrderKind,
     RiskHazardType,
     RiskLevel,
 )
+from .models import Hazard
 
 
 class DateInput(forms.DateInput):
@@ -188,11 +190,51 @@ class RiskItemForm(StyledForm, forms.Form):
             self.fields["mine"].queryset = Mine.objects.visible_to(user).order_by("name")
 
 
-class RiskImportForm(StyledForm, forms.Form):
-    file = forms.FileField(
-        label=_("Risk list file"),
-        help_text=_(
-            "An Excel workbook (.xlsx) with one row per risk item; start from the template."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+class OrderForm(StyledForm, forms.Form):
+    """An order to one mine, resting on open hazards of that mine."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrderKind.choices)
+    hazards = forms.ModelMultipleChoiceField(
+        label=_("Hazards"), queryset=Hazard.objects.none(), required=False
     )
+    facts = forms.CharField(label=_("Facts"), widget=forms.Textarea(attrs={"rows": 3}))
+    legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}))
+    requirements = forms.CharField(
+        label=_("Requirements"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"), max_digits=14, decimal_places=2, required=False
+    )
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput(), required=False)
+
+    def __init__(self, *args, user=None, mine=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hazards"].queryset = Hazard.objects.visible_to(user).filter(mine=mine).open()
+
+
+class MonthlyCheckForm(StyledForm, forms.Form):
+    mine = forms.ModelChoiceField(label=_("Mine"), queryset=Mine.objects.none())
+    month = forms.DateField(
+        label=_("Month"),
+        widget=DateInput(),
+        help_text=_("Any day of the month checked."),
+    )
+    checked_on = forms.DateField(label=_("Date of the check"), widget=DateInput())
+    led_by = forms.CharField(label=_("Led by"), max_length=64, help_text=_("The mine's principal."))
+    participants = forms.CharField(
+        label=_("Participants"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    areas = forms.CharField(label=_("Areas covered"), widget=forms.Textarea(attrs={"rows": 2}))
+    hazards = forms.ModelMultipleChoiceField(
+        label=_("Hazards found"), queryset=Hazard.objects.none(), required=False
+    )
+    report = forms.CharField(
+        label=_("Report"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mine"].queryset = Mine.objects.visible_to(user).order_by("name")
+        self.fields["hazards"].queryset = (
+            Hazard.objects.visible_to(user).open().select_related("mine")
+        )

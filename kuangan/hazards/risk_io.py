@@ -2,8 +2,8 @@
 
 The file format: one sheet (``DATA_SHEET``, else the first sheet) with a header row of fixed
 Chinese column names, in any order, and one row per risk item. The column names and the
-value words are the *file format*, not interface text (as in the registry's import format,
-``kuangan.registry.columns``): a file written in one office is read in another whatever
+value words are the *file format*, not interface text (as in every import format, see
+``kuangan.core.spreadsheets``): a file written in one office is read in another whatever
 language either screen shows, so they are not translated; the explanations are.
 
 An import is all or nothing. The whole file is read and every row checked (cells, the mine
@@ -21,35 +21,50 @@ import copy
 import datetime as dt
 import hashlib
 import io
-import re
-import unicodedata
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
-from kuangan.registry.columns import CellError, cell_text, normalise_header, parse_date
-from kuangan.registry.imports import (
+from kuangan.core.spreadsheets import (
+    XLSX_MIME,
+    Column,
+    ColumnSet,
     ImportRefused,
-    check_file,
-    check_xlsx_extent,
-    read_csv,
+    ImportResult,
+    Issue,
+    Row,
+    RowOutcome,
+    SheetImporter,
+    choice_parser,
+    export_filename,
+    export_word,
+    first_words,
+    header_formats,
+    new_workbook,
+    offer_choices,
+    parse_date,
+    text_parser,
+    word,
+    xlsx_response,
 )
+from kuangan.registry.models import Mine
 
-from . import risks
 from .choices import ControlLevel, RiskHazardType, RiskLevel
 from .models import RiskItem
+from .services import RISK_FIELDS, next_risk_code, risk_create, risk_update
 
 DATA_SHEET = "风险管控清单"
 HELP_SHEET = "填写说明"
 MAX_ROWS = 3000  # writing takes about 12 ms a row (each row through the services, audited)
-HEADER_SEARCH_ROWS = 10
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = XLSX_MIME
 
 # --- value words: accepted text -> stored value; the first word of a value is written on
 # export and offered in the drop-down list. -------------------------------------------------
@@ -106,304 +121,143 @@ CONTROL_WORDS: dict[str, str] = {
 }
 
 
-def export_word(words: dict[str, str], value: str) -> str:
-    return next((w for w, v in words.items() if v == value), value)
-
-
-def _word(value: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(value)))
-
-
-def _choice(words: dict[str, str]):
-    def parse(value: Any) -> str:
-        word = _word(value)
-        if word == "":
-            return ""
-        if word in words:
-            return words[word]
-        firsts = list(dict.fromkeys(export_word(words, v) for v in words.values()))
-        raise CellError(
-            _("Unknown value; write one of: %(values)s.") % {"values": "、".join(firsts)}
-        )
-
-    return parse
-
-
-def _text(limit: int | None = None):
-    def parse(value: Any) -> str:
-        text = cell_text(value)
-        if limit is not None and len(text) > limit:
-            raise CellError(
-                _("At most %(limit)d characters (this cell has %(n)d).")
-                % {"limit": limit, "n": len(text)}
-            )
-        return text
-
-    return parse
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str  # the column name in the file (format constant)
-    key: str  # RiskItem field, or "mine" / "mine_name"
-    parse: Any
-    required: bool
-    width: int
-    words: dict[str, str] | None = None
-    help: Any = ""
+def _choice_column(header: str, key: str, words: dict[str, str], width: int, help: Any) -> Column:
+    offer = tuple(first_words(words))
+    return Column(
+        header,
+        key,
+        choice_parser(words, offer=offer),
+        required=True,
+        help=help,
+        choices=offer,
+        width=width,
+        words=words,
+    )
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("风险编号", "code", _text(40), False, 18),
-    Column("矿山编码", "mine", _text(32), True, 16),
-    Column("矿山名称", "mine_name", _text(128), False, 24),
-    Column("风险点/位置", "location", _text(200), True, 24),
-    Column("灾害类型", "hazard_type", _choice(TYPE_WORDS), True, 12, TYPE_WORDS),
-    Column("风险描述", "description", _text(), True, 40),
-    Column("风险等级", "level", _choice(LEVEL_WORDS), True, 10, LEVEL_WORDS),
-    Column("管控措施", "control_measures", _text(), True, 40),
-    Column("责任人", "responsible_person", _text(64), True, 12),
-    Column("管控层级", "responsible_level", _choice(CONTROL_WORDS), True, 10, CONTROL_WORDS),
-    Column("复核日期", "review_on", parse_date, True, 12),
-)
-BY_KEY = {c.key: c for c in COLUMNS}
-_BY_HEADER = {normalise_header(c.header): c for c in COLUMNS}
-# Fields of the model a row sets.
-ROW_FIELDS = risks.RISK_FIELDS
-
-
-def column_help() -> dict[str, str]:
-    """What each column holds (interface text, translated)."""
-    return {
-        "code": _(
+    Column(
+        "风险编号",
+        "code",
+        text_parser(40),
+        width=18,
+        help=gettext_lazy(
             "The number of a risk item already on the list, to change it. Leave it blank for a "
             "new risk item: the system gives it a number."
         ),
-        "mine": _("The mine's code in the registry (a mine of your area)."),
-        "mine_name": _("For reading only: the mine is found by its code."),
-        "location": _("The risk point or location in the mine."),
-        "hazard_type": _("The kind of disaster the risk can lead to."),
-        "description": _("What the risk is."),
-        "level": _("重大 (red), 较大 (orange), 一般 (yellow) or 低 (blue)."),
-        "control_measures": _("How the risk is controlled."),
-        "responsible_person": _("The person responsible for the control."),
-        "responsible_level": _(
+    ),
+    Column(
+        "矿山编码",
+        "mine",
+        text_parser(32),
+        required=True,
+        width=16,
+        help=gettext_lazy("The mine's code in the registry (a mine of your area)."),
+    ),
+    Column(
+        "矿山名称",
+        "mine_name",
+        text_parser(128),
+        width=24,
+        help=gettext_lazy("For reading only: the mine is found by its code."),
+    ),
+    Column(
+        "风险点/位置",
+        "location",
+        text_parser(200),
+        required=True,
+        width=24,
+        help=gettext_lazy("The risk point or location in the mine."),
+    ),
+    _choice_column(
+        "灾害类型",
+        "hazard_type",
+        TYPE_WORDS,
+        12,
+        gettext_lazy("The kind of disaster the risk can lead to."),
+    ),
+    Column(
+        "风险描述",
+        "description",
+        text_parser(),
+        required=True,
+        width=40,
+        help=gettext_lazy("What the risk is."),
+    ),
+    _choice_column(
+        "风险等级",
+        "level",
+        LEVEL_WORDS,
+        10,
+        gettext_lazy("重大 (red), 较大 (orange), 一般 (yellow) or 低 (blue)."),
+    ),
+    Column(
+        "管控措施",
+        "control_measures",
+        text_parser(),
+        required=True,
+        width=40,
+        help=gettext_lazy("How the risk is controlled."),
+    ),
+    Column(
+        "责任人",
+        "responsible_person",
+        text_parser(64),
+        required=True,
+        width=12,
+        help=gettext_lazy("The person responsible for the control."),
+    ),
+    _choice_column(
+        "管控层级",
+        "responsible_level",
+        CONTROL_WORDS,
+        10,
+        gettext_lazy(
             "Who controls the risk: a major risk at least the mine, a significant one at least "
             "a department, a general one at least a team."
         ),
-        "review_on": _("When the risk is identified and assessed again (YYYY-MM-DD)."),
-    }
-
-
-# --- results --------------------------------------------------------------------------------
-
-
-@dataclass
-class Issue:
-    row: int  # the row number as the spreadsheet shows it
-    column: str
-    value: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class RowOutcome:
-    row: int
-    action: str  # "create", "update", "unchanged"
-    code: str
-    mine: str
-    location: str
-    level: str
-    changed: list[str] = field(default_factory=list)  # column names
-
-
-@dataclass
-class ImportResult:
-    filename: str = ""
-    dry_run: bool = False
-    rows_read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    warnings: list[Issue] = field(default_factory=list)
-    errors: list[Issue] = field(default_factory=list)
-    rows: list[RowOutcome] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def changes(self) -> int:
-        return self.created + self.updated
-
-    def as_dict(self) -> dict:
-        return {
-            "dry_run": self.dry_run,
-            "rows": self.rows_read,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "warnings": [w.as_dict() for w in self.warnings],
-            "errors": [e.as_dict() for e in self.errors],
-            "items": [asdict(r) for r in self.rows],
-        }
-
-
-# --- reading --------------------------------------------------------------------------------
-
-
-def read_rows(filename: str, data: bytes) -> list[tuple[int, list[Any]]]:
-    """(row number, cells) of the data sheet. Raises ImportRefused for what is no spreadsheet,
-    ValidationError for a damaged one."""
-    ext = check_file(filename, data)
-    if ext == "csv":
-        return read_csv(data).rows
-    import python_calamine
-
-    check_xlsx_extent(data)
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = workbook.sheet_names
-        sheet = workbook.get_sheet_by_name(DATA_SHEET if DATA_SHEET in names else names[0])
-        values = sheet.to_python(skip_empty_area=False)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:  # noqa: BLE001 (the reader's errors, and its Rust panics)
-        raise ValidationError(_("The workbook is damaged and cannot be read.")) from exc
-    return [(n, list(row)) for n, row in enumerate(values, start=1)]
+    ),
+    Column(
+        "复核日期",
+        "review_on",
+        parse_date,
+        required=True,
+        width=12,
+        help=gettext_lazy("When the risk is identified and assessed again (YYYY-MM-DD)."),
+    ),
+)
+FORMAT = ColumnSet(COLUMNS)
+BY_KEY = FORMAT.by_key
+# Fields of the model a row sets.
+ROW_FIELDS = RISK_FIELDS
 
 
 # --- the import -----------------------------------------------------------------------------
 
 
 @dataclass
-class _Row:
-    number: int
-    raw: dict[str, str]
-    values: dict[str, Any]
-    failed: bool = False
+class _Row(Row):
     mine: Any = None
     item: RiskItem | None = None  # the stored risk item of the row's number
     action: str = ""
     changed: list[str] = field(default_factory=list)
 
 
-def _key(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+class _Importer(SheetImporter):
+    columns = FORMAT
+    anchor_keys = ("location", "description")
+    anchor_error_column = False
+    max_rows = MAX_ROWS
+    sheet = DATA_SHEET
+    row_class = _Row
+    rows: list[_Row]
 
-
-class _Importer:
-    def __init__(self, *, by, filename: str, dry_run: bool):
-        self.by = by
-        self.result = ImportResult(filename=filename, dry_run=dry_run)
-        self.present: set[str] = set()
-        self.rows: list[_Row] = []
-
-    def error(self, row: _Row | int, key: str, message, value: str | None = None) -> None:
-        number = row.number if isinstance(row, _Row) else row
-        column = BY_KEY[key].header if key in BY_KEY else key
-        if value is None:
-            value = row.raw.get(key, "") if isinstance(row, _Row) else ""
-        self.result.errors.append(Issue(number, column, value, str(message)))
-        if isinstance(row, _Row):
-            row.failed = True
-
-    # --- stage 1: header and cells ----------------------------------------------------------
-
-    def parse(self, table: list[tuple[int, list[Any]]]) -> bool:
-        anchor = {normalise_header(BY_KEY[k].header) for k in ("location", "description")}
-        header_at = next(
-            (
-                i
-                for i, (_n, cells) in enumerate(table[:HEADER_SEARCH_ROWS])
-                if anchor & {normalise_header(c) for c in cells}
-            ),
-            None,
-        )
-        if header_at is None:
-            self.error(
-                1,
-                "",
-                _(
-                    "No header row found: the first rows of the file must hold the column "
-                    "names, among them “%(header)s”. Start from the template."
-                )
-                % {"header": BY_KEY["location"].header},
-                value="",
-            )
-            return False
-        header_number, header_cells = table[header_at]
-        mapping: dict[int, Column] = {}
-        for index, cell in enumerate(header_cells):
-            column = _BY_HEADER.get(normalise_header(cell))
-            if column is None:
-                if cell_text(cell):
-                    self.result.warnings.append(
-                        Issue(
-                            header_number, cell_text(cell), "", _("Unknown column; it is ignored.")
-                        )
-                    )
-                continue
-            if column.key in self.present:
-                self.error(header_number, column.key, _("This column appears twice."), value="")
-                continue
-            self.present.add(column.key)
-            mapping[index] = column
-        for column in COLUMNS:
-            if column.required and column.key not in self.present:
-                self.error(
-                    header_number,
-                    column.key,
-                    _("The file has no column “%(header)s”; it is required.")
-                    % {"header": column.header},
-                    value="",
-                )
-        if self.result.errors:
-            return False
-        data_rows = [
-            (n, cells) for n, cells in table[header_at + 1 :] if any(map(cell_text, cells))
-        ]
-        if len(data_rows) > MAX_ROWS:
-            self.error(
-                header_number,
-                "",
-                _("The file has %(n)d rows; at most %(max)d can be imported at once.")
-                % {"n": len(data_rows), "max": MAX_ROWS},
-                value="",
-            )
-            return False
-        if not data_rows:
-            self.error(header_number, "", _("The file has no risk items below the header."), "")
-            return False
-        self.result.rows_read = len(data_rows)
-        for number, cells in data_rows:
-            row = _Row(number, {}, {})
-            for index, column in mapping.items():
-                cell = cells[index] if index < len(cells) else ""
-                row.raw[column.key] = cell_text(cell)
-                try:
-                    row.values[column.key] = column.parse(cell)
-                except CellError as exc:
-                    self.error(row, column.key, exc.message)
-            for column in COLUMNS:
-                if (
-                    column.required
-                    and column.key in row.values
-                    and row.values[column.key] in ("", None)
-                ):
-                    self.error(row, column.key, _("This cell must be filled in."))
-            self.rows.append(row)
-        return True
+    def no_rows_message(self) -> str:
+        return _("The file has no risk items below the header.")
 
     # --- stage 2: mines, numbers, duplicates ------------------------------------------------
 
     def resolve(self) -> None:
-        from kuangan.registry.models import Mine
-
         codes = {r.values.get("mine") for r in self.rows if r.values.get("mine")}
         mines = {m.code: m for m in Mine.objects.visible_to(self.by).filter(code__in=codes)}
         numbers = {r.values.get("code") for r in self.rows if r.values.get("code")}
@@ -420,7 +274,7 @@ class _Importer:
                 row.mine = mines.get(code)
                 if row.mine is None:
                     self.error(row, "mine", _("No mine of your area has this code."))
-                elif row.values.get("mine_name") and _key(row.values["mine_name"]) != _key(
+                elif row.values.get("mine_name") and word(row.values["mine_name"]) != word(
                     row.mine.name
                 ):
                     self.result.warnings.append(
@@ -473,15 +327,15 @@ class _Importer:
             "code", "mine_id", "location", "hazard_type", "description"
         ):
             stored[
-                (item.mine_id, _key(item.location), item.hazard_type, _key(item.description))
+                (item.mine_id, word(item.location), item.hazard_type, word(item.description))
             ] = item.code
         seen: dict[tuple, int] = {}
         for row in rows:
             key = (
                 row.mine.pk,
-                _key(row.values.get("location", "")),
+                word(row.values.get("location", "")),
                 row.values.get("hazard_type"),
-                _key(row.values.get("description", "")),
+                word(row.values.get("description", "")),
             )
             if key in seen:
                 self.error(
@@ -524,7 +378,7 @@ class _Importer:
             try:
                 candidate.full_clean(exclude=["code", "mine"])  # the mine: checked in scope above
             except ValidationError as exc:
-                self._model_errors(row, exc)
+                self.model_errors(row, exc)
                 continue
             # Compare what would be stored (full_clean trims the texts).
             row.values.update({k: getattr(candidate, k) for k in fields})
@@ -535,15 +389,6 @@ class _Importer:
             row.action = "update" if row.changed else "unchanged"
             if row.changed and not may_change:
                 self.error(row, "code", _("You may not change risk items."))
-
-    def _model_errors(self, row: _Row, exc: ValidationError) -> None:
-        items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
-        for name, messages in items:
-            key = name if name in BY_KEY else ""
-            if name == NON_FIELD_ERRORS:
-                key = ""
-            for message in messages:
-                self.error(row, key, message)
 
     # --- stage 4: write ---------------------------------------------------------------------
 
@@ -557,10 +402,12 @@ class _Importer:
                 row=row.number,
                 action=row.action,
                 code=row.item.code if row.item is not None else "",
-                mine=row.mine.code,
-                location=row.values.get("location", ""),
-                level=row.values.get("level", ""),
                 changed=[BY_KEY[k].header for k in row.changed],
+                details={
+                    "mine": row.mine.code,
+                    "location": row.values.get("location", ""),
+                    "level": row.values.get("level", ""),
+                },
             )
             for row in self.rows
         ]
@@ -571,14 +418,12 @@ class _Importer:
             for row, outcome in zip(self.rows, self.result.rows, strict=True):
                 fields = {k: row.values[k] for k in ROW_FIELDS if k in row.values}
                 if row.action == "create":
-                    code = risks.next_risk_code(row.mine, taken)
+                    code = next_risk_code(row.mine, taken)
                     taken.add(code)
-                    item = risks.risk_create(by=self.by, mine=row.mine, code=code, **fields)
+                    item = risk_create(by=self.by, mine=row.mine, code=code, **fields)
                     outcome.code = item.code
                 elif row.action == "update":
-                    risks.risk_update(
-                        by=self.by, risk=row.item, **{k: fields[k] for k in row.changed}
-                    )
+                    risk_update(by=self.by, risk=row.item, **{k: fields[k] for k in row.changed})
             audit.record(
                 actor=self.by,
                 action=AuditAction.IMPORTED,
@@ -595,20 +440,18 @@ class _Importer:
             )
 
 
-def import_risks(*, by, filename: str, data: bytes, dry_run: bool = False) -> ImportResult:
+def import_risks(*, by: Any, filename: str, data: bytes, dry_run: bool = False) -> ImportResult:
     """Check the risk-list file ``data`` in full and, unless ``dry_run`` or any row has an
     error, write it (all rows or none). Raises ``ImportRefused`` for a file that is no
     spreadsheet at all (or when ``by`` may neither add nor change risk items); every other
     problem is in the result's ``errors``."""
     if not (by.has_perm("hazards.add_riskitem") or by.has_perm("hazards.change_riskitem")):
         raise ImportRefused(_("You do not have permission to import risk items."), status=403)
-    importer = _Importer(by=by, filename=filename, dry_run=dry_run)
-    try:
-        table = read_rows(filename, data)
-    except ValidationError as exc:
-        importer.result.errors.extend(Issue(0, "", "", m) for m in exc.messages)
-        return importer.result
-    if not importer.parse(table):
+    importer = _Importer(
+        by=by, result=ImportResult(filename=filename, dry_run=dry_run, list_rows=True)
+    )
+    table = importer.read(filename, data)
+    if table is None or not importer.parse(table):
         return importer.result
     importer.resolve()
     importer.check()
@@ -638,41 +481,19 @@ def export_value(column: Column, item: RiskItem) -> Any:
     return value
 
 
-def workbook_bytes(items) -> bytes:
+def workbook_bytes(items: Iterable[RiskItem]) -> bytes:
     """The risk items in the import format (an exported file imports back unchanged), with
     drop-down lists on the enumerated columns and an instruction sheet. No items: the blank
     template."""
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
+    book = new_workbook(buffer, in_memory=True)
     sheet = book.add_worksheet(DATA_SHEET)
-    head = book.add_format(
-        {"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True, "valign": "vcenter"}
-    )
-    required = book.add_format(
-        {
-            "bold": True,
-            "bg_color": "#FDE7D3",
-            "border": 1,
-            "text_wrap": True,
-            "valign": "vcenter",
-        }
-    )
+    head, required = header_formats(book)
     text = book.add_format({"border": 1, "text_wrap": True, "valign": "top", "num_format": "@"})
     date = book.add_format({"border": 1, "valign": "top", "num_format": "yyyy-mm-dd"})
-    helps = column_help()
     for col, column in enumerate(COLUMNS):
         sheet.write_string(0, col, column.header, required if column.required else head)
-        sheet.write_comment(0, col, str(helps[column.key]))
+        sheet.write_comment(0, col, str(column.help))
         sheet.set_column(col, col, column.width, date if column.key == "review_on" else text)
     sheet.freeze_panes(1, 0)
     count = 0
@@ -686,13 +507,8 @@ def workbook_bytes(items) -> bytes:
         count = r
     last = max(count, 0) + 500
     for c, column in enumerate(COLUMNS):
-        if column.words is not None:
-            firsts = list(
-                dict.fromkeys(export_word(column.words, v) for v in column.words.values())
-            )
-            sheet.data_validation(
-                1, c, last, c, {"validate": "list", "source": firsts, "ignore_blank": True}
-            )
+        if column.choices:
+            offer_choices(sheet, 1, c, last, column.choices)
     sheet.autofilter(0, 0, max(count, 1), len(COLUMNS) - 1)
     info = book.add_worksheet(HELP_SHEET)
     info.set_column(0, 0, 16)
@@ -721,16 +537,27 @@ def workbook_bytes(items) -> bytes:
     info.write_string(start, 0, _("Column"), bold)
     info.write_string(start, 1, _("What to write"), bold)
     for n, column in enumerate(COLUMNS, start=start + 1):
-        words = ""
-        if column.words is not None:
-            firsts = dict.fromkeys(export_word(column.words, v) for v in column.words.values())
-            words = "（" + "、".join(firsts) + "）"
+        words = "（" + "、".join(column.choices) + "）" if column.choices else ""
         mark = _("(required)") if column.required else ""
         info.write_string(n, 0, column.header)
-        info.write_string(n, 1, f"{helps[column.key]}{words} {mark}".strip(), wrap)
+        info.write_string(n, 1, f"{column.help}{words} {mark}".strip(), wrap)
     book.close()
     return buffer.getvalue()
 
 
-def export_filename(stem: str) -> str:
-    return f"{stem}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+def template_response() -> HttpResponseBase:
+    """The blank import workbook as a download."""
+    return xlsx_response(workbook_bytes([]), _("risk list template.xlsx"))
+
+
+def export_response(*, by: Any, items: list[RiskItem], filters: dict[str, Any]) -> HttpResponseBase:
+    """``items`` in the import format as a download; the export (with the ``filters`` that chose
+    the items) is audited."""
+    audit.record(
+        actor=by,
+        action=AuditAction.EXPORTED,
+        object_repr=str(RiskItem._meta.verbose_name_plural),
+        region=getattr(by, "audit_region", lambda: None)(),
+        changes={"rows": len(items), "filters": filters, "format": "import"},
+    )
+    return xlsx_response(workbook_bytes(items), export_filename(_("risk list")), rows=len(items))

@@ -192,7 +192,7 @@ def missing_monthly_checks(*, since: dt.date, today: dt.date, done: set[dt.date]
 # --- the risk list (风险管控清单) ---------------------------------------------------------------
 
 # The lowest level that may control a risk of each level.
-LOWEST_CONTROL_LEVEL = {
+LOWEST_CONTROL_LEVEL: dict[str, str] = {
     RiskLevel.RED: ControlLevel.MINE,
     RiskLevel.ORANGE: ControlLevel.DEPARTMENT,
     RiskLevel.YELLOW: ControlLevel.TEAM,

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kuangan.checklists.models import MajorHazardCriterion
+
 _RUNS = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z]+|[0-9.]+")
 # Characters that carry no meaning of their own in these texts.
 _FILLER = set("的了或和与及等对在是有未按规定进行")
@@ -81,8 +83,6 @@ def criterion_text(criterion) -> str:
 
 def index_for(*, kind: str, on: dt.date) -> Index:
     """The index of the criteria of the standard in force on ``on`` that apply to ``kind``."""
-    from kuangan.checklists.models import MajorHazardCriterion
-
     criteria = MajorHazardCriterion.objects.in_force(on).for_kind(kind).order_by("pk")
     docs = tuple((c.pk, c.code, criterion_text(c)) for c in criteria)
     return _index(docs)
@@ -91,8 +91,6 @@ def index_for(*, kind: str, on: dt.date) -> Index:
 def suggest_criteria(description: str, *, kind: str, on: dt.date, limit: int = 3):
     """The ``limit`` criteria most similar to ``description`` (criterion objects, with a
     ``score`` attribute), best first."""
-    from kuangan.checklists.models import MajorHazardCriterion
-
     hits = index_for(kind=kind, on=on).query(description, limit)
     by_pk = MajorHazardCriterion.objects.select_related("standard").in_bulk(
         [h.criterion_id for h in hits]

@@ -15,25 +15,19 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
+from kuangan.core.spreadsheets import new_workbook, print_layout, table_formats, xlsx_response
 
 from .choices import RISK_LEVEL_ORDER, HazardLevel, HazardStatus, RiskLevel
 from .models import Hazard, RiskItem
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# The four risk colours (as kuangan.css: risk-red, risk-orange, risk-yellow, risk-blue).
-RISK_COLOURS = {
-    RiskLevel.RED: ("#D63939", "#FFFFFF"),
-    RiskLevel.ORANGE: ("#F76707", "#FFFFFF"),
-    RiskLevel.YELLOW: ("#F59F00", "#1D273B"),
-    RiskLevel.BLUE: ("#206BC4", "#FFFFFF"),
-}
+# The four risk colours (fill, text), the choices' own (as kuangan.css: risk-red, ...).
+RISK_COLOURS = {level: RiskLevel.hex(level) for level in RiskLevel}
 
 
 @dataclass(frozen=True)
@@ -148,20 +142,8 @@ class _Formats:
             {**base, "bold": True, "font_size": 18, "align": "center", "font_name": "SimHei"}
         )
         self.info = book.add_format({**base, "align": "left"})
-        self.head = book.add_format(
-            {
-                **base,
-                "bold": True,
-                "border": 1,
-                "align": "center",
-                "text_wrap": True,
-                "bg_color": "#E8EEF7",
-            }
-        )
-        self.cell = book.add_format({**base, "border": 1, "text_wrap": True, "valign": "top"})
-        self.center = book.add_format(
-            {**base, "border": 1, "align": "center", "text_wrap": True, "valign": "top"}
-        )
+        table = table_formats(book, {"font_name": "SimSun", "font_size": 10})
+        self.head, self.cell, self.center = table.head, table.cell, table.centre
         self.date = book.add_format(
             {**base, "border": 1, "num_format": "yyyy-mm-dd", "align": "center", "valign": "top"}
         )
@@ -169,10 +151,22 @@ class _Formats:
             {**base, "border": 1, "num_format": "#,##0.00", "valign": "top"}
         )
         self.closed = book.add_format(
-            {**base, "border": 1, "align": "center", "valign": "top", "font_color": "#2FB344"}
+            {
+                **base,
+                "border": 1,
+                "align": "center",
+                "valign": "top",
+                "font_color": HazardStatus.hex(HazardStatus.CLOSED)[0],
+            }
         )
         self.major = book.add_format(
-            {**base, "border": 1, "align": "center", "valign": "top", "font_color": "#D63939"}
+            {
+                **base,
+                "border": 1,
+                "align": "center",
+                "valign": "top",
+                "font_color": HazardLevel.hex(HazardLevel.MAJOR)[0],
+            }
         )
         self.summary = book.add_format({**base, "bold": True})
         self.sign = book.add_format({**base, "font_size": 11})
@@ -254,20 +248,12 @@ def _sheet(book, fmt: _Formats, *, name, title, info, heads, rows, summary, styl
         fmt.sign,
     )
     sheet.freeze_panes(4, 2)
-    sheet.repeat_rows(2, 3)
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     sheet.center_horizontally()
-    sheet.fit_to_pages(1, 0)
-    sheet.set_footer("&C" + _("Page &P of &N"))
-    sheet.print_area(0, 0, r + 2, last)
+    print_layout(sheet, repeat_rows=(2, 3), last_row=r + 2, last_col=last)
 
 
 def two_lists_workbook(*, user, mine) -> tuple[bytes, dict[str, int]]:
     """The workbook of ``mine``'s two lists as ``user`` may see them, and the row counts."""
-    import xlsxwriter
-
     hazards = list(
         Hazard.objects.visible_to(user)
         .filter(mine=mine)
@@ -290,15 +276,7 @@ def two_lists_workbook(*, user, mine) -> tuple[bytes, dict[str, int]]:
         "date": today.isoformat(),
     }
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
+    book = new_workbook(buffer, in_memory=True)
     book.set_properties({"title": _("Two lists of %(mine)s") % {"mine": mine.name}})
     fmt = _Formats(book)
     closed_label = str(HazardStatus.CLOSED.label)
@@ -363,7 +341,7 @@ def two_lists_workbook(*, user, mine) -> tuple[bytes, dict[str, int]]:
     return buffer.getvalue(), {"hazards": len(hazards), "risks": len(risks)}
 
 
-def two_lists_response(*, user, mine) -> HttpResponse:
+def two_lists_response(*, user, mine) -> HttpResponseBase:
     """The two lists as a download; the export is audited."""
     data, counts = two_lists_workbook(user=user, mine=mine)
     audit.record(
@@ -376,7 +354,4 @@ def two_lists_response(*, user, mine) -> HttpResponse:
         "mine": mine.name,
         "date": timezone.localdate().strftime("%Y%m%d"),
     }
-    response = HttpResponse(data, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["X-Export-Rows"] = f"{counts['hazards']},{counts['risks']}"
-    return response
+    return xlsx_response(data, filename, rows=f"{counts['hazards']},{counts['risks']}")

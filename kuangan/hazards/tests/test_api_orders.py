@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from kuangan.hazards import orders
 from kuangan.hazards.models import MonthlyMajorHazardCheck, Order
+from kuangan.hazards.services import orders
 from kuangan.registry.tests.factories import make_mine
 
 from .factories import make_hazard

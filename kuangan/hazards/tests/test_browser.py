@@ -218,3 +218,47 @@ def test_major_hazard_recorded_rectified_and_closed_by_the_county(
     assert any(r[5] == "重大风险" for r in risks.iter_rows(min_row=5, values_only=True) if r[0]), (
         "the demo risk list of the mine is in the second sheet"
     )
+
+
+def test_history_tab_reads_in_words_after_transitions(open_page, kuangan_server):
+    """After a couple of steps, the hazard's history tab names fields, statuses, the mine and
+    people in words: no raw field name (``mine_id:``) and no raw status code."""
+    base = kuangan_server.url
+    page = open_page()
+    login(page, base, "enterprise_principal")
+    page.goto(f"{base}/hazards/new/")
+    mine_value = page.evaluate(
+        "(code) => [...document.querySelectorAll('#id_mine option')]"
+        ".find(o => o.textContent.includes(code)).value",
+        MINE_CODE,
+    )
+    page.select_option("#id_mine", mine_value)
+    page.fill("#id_description", "运输巷局部积水，水沟堵塞")
+    page.select_option("#id_level", "general")
+    page.fill("#id_location", "二采区运输巷")
+    submit(page)
+    assert re.search(r"/hazards/\d+/$", page.url), f"not on the hazard page: {page.url}"
+    hazard_url = page.url
+    action(page, "rectify")
+    page.fill("#id_responsible_person", "邓秀")
+    page.fill("#id_measures", "清挖水沟，增设排水泵")
+    page.fill("#id_funds", "8000")
+    page.fill("#id_deadline", (dt.date.today() + dt.timedelta(days=10)).isoformat())
+    page.fill("#id_contingency_plan", "《水害事故专项应急预案》")
+    submit(page)
+    assert status_badge(page) == "整改中"
+    action(page, "request-acceptance")
+    page.fill("#id_note", "水沟已清挖")
+    submit(page)
+    assert status_badge(page) == "待验收"
+
+    page.goto(f"{hazard_url}?tab=history")
+    table = page.locator("[data-testid=history]")
+    table.wait_for(state="visible")
+    text = table.inner_text()
+    screenshot(page, "hazard-history")
+    assert "已上报 → 整改中" in text and "整改中 → 待验收" in text
+    assert "整改资金" in text and "8,000" in text
+    assert "二采区运输巷" in text and MINE_CODE in text  # the mine by its name and code
+    for raw in ("_id", "mine:", "status:", "reported", "rectifying", "pending_acceptance"):
+        assert raw not in text, f"raw {raw!r} on the history tab:\n{text}"

@@ -8,8 +8,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from kuangan.hazards import monthly
 from kuangan.hazards.rules import missing_monthly_checks
+from kuangan.hazards.services import monthly
 
 from .factories import make_hazard
 

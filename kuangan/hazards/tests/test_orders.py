@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from kuangan.hazards import orders
 from kuangan.hazards.choices import OrderStatus
 from kuangan.hazards.rules import HazardForOrder, OrderFacts, propose_orders
+from kuangan.hazards.services import orders
 
 from .factories import make_hazard
 

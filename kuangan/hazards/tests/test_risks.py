@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from kuangan.core.models import AuditEvent
 from kuangan.core.services import ConflictError
-from kuangan.hazards import risks, rules
+from kuangan.hazards import rules
 from kuangan.hazards.choices import ControlLevel, RiskLevel
 from kuangan.hazards.models import RiskItem
+from kuangan.hazards.services import risks
 from kuangan.registry.tests.factories import make_mine
 
 from .factories import make_risk

@@ -16,30 +16,24 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.core.models import TimeStampedModel, VersionedModel
 from kuangan.core.scope import ScopedQuerySet
 
-from . import rules
-from .choices import (
+from .. import rules
+from ..choices import (
     SELF_SOURCES,
-    ControlLevel,
     EvidenceStage,
     ExtensionStatus,
     HazardLevel,
     HazardSource,
     HazardStatus,
-    OrderKind,
-    OrderStatus,
     PenaltyGuidance,
-    RiskHazardType,
-    RiskLevel,
 )
+from .base import MineScopedQuerySet, today
 
-# Allowed transitions of the hazard workflow (from → to).
 TRANSITIONS: dict[str, frozenset[str]] = {
     HazardStatus.REPORTED: frozenset({HazardStatus.RECTIFYING}),
     HazardStatus.RECTIFYING: frozenset({HazardStatus.PENDING_ACCEPTANCE}),
@@ -53,14 +47,7 @@ FIVE_FIELDS = ("responsible_person", "measures", "funds", "deadline", "contingen
 GENERAL_REQUIRED = ("responsible_person", "measures", "deadline")
 
 
-def today() -> dt.date:
-    return timezone.localdate()
-
-
-class HazardQuerySet(ScopedQuerySet):
-    scope_region = "mine__region"
-    scope_enterprise = "mine__enterprise"
-
+class HazardQuerySet(MineScopedQuerySet):
     def with_related(self) -> Self:
         return self.select_related(
             "mine",
@@ -264,6 +251,10 @@ class Hazard(VersionedModel, TimeStampedModel):
     )
 
     objects = HazardQuerySet.as_manager()
+
+    # What the history shows for the derived guidance the services record (core.history).
+    history_choices = {"penalty_guidance": PenaltyGuidance}
+    history_labels = {"penalty_guidance": _("Penalty guidance")}
 
     class Meta:
         verbose_name = _("hazard")
@@ -490,338 +481,3 @@ class HazardEvidence(models.Model):
 
     def audit_region(self):
         return self.hazard.mine.region
-
-
-# --- Orders (执法处置) -------------------------------------------------------------------------
-
-ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
-    OrderStatus.ISSUED: frozenset({OrderStatus.COMPLIED, OrderStatus.ESCALATED}),
-    OrderStatus.COMPLIED: frozenset({OrderStatus.LIFTED}),
-    OrderStatus.LIFTED: frozenset(),
-    OrderStatus.ESCALATED: frozenset(),
-}
-
-
-class OrderQuerySet(ScopedQuerySet):
-    scope_region = "mine__region"
-    scope_enterprise = "mine__enterprise"
-
-    def in_force(self) -> Self:
-        """Orders not yet lifted or escalated."""
-        return self.filter(status__in=[OrderStatus.ISSUED, OrderStatus.COMPLIED])
-
-
-class Order(VersionedModel, TimeStampedModel):
-    """An enforcement order or decision (指令书 / 决定书) resting on hazards of one mine."""
-
-    number = models.CharField(_("document number"), max_length=64, unique=True, editable=False)
-    kind = models.CharField(_("kind"), max_length=20, choices=OrderKind.choices)
-    mine = models.ForeignKey(
-        "registry.Mine", verbose_name=_("mine"), on_delete=models.PROTECT, related_name="orders"
-    )
-    hazards = models.ManyToManyField(
-        Hazard, verbose_name=_("hazards"), blank=True, related_name="orders"
-    )
-    inspection = models.ForeignKey(
-        "inspections.Inspection",
-        verbose_name=_("inspection"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="orders",
-    )
-    facts = models.TextField(_("facts"))
-    legal_basis = models.TextField(_("legal basis"))
-    requirements = models.TextField(_("requirements"))
-    amount = models.DecimalField(
-        _("amount (yuan)"),
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0.01"))],
-    )
-    deadline = models.DateField(_("deadline"), null=True, blank=True)
-    issuing_body = models.ForeignKey(
-        "core.Organization",
-        verbose_name=_("issuing body"),
-        on_delete=models.PROTECT,
-        related_name="issued_orders",
-    )
-    officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("officer"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    issued_on = models.DateField(_("issued on"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.ISSUED
-    )
-    refused_on = models.DateField(
-        _("refused on"),
-        null=True,
-        blank=True,
-        help_text=_("The day the enterprise was found refusing to carry out the order."),
-    )
-    complied_on = models.DateField(_("complied on"), null=True, blank=True)
-    lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
-    escalated_to = models.ForeignKey(
-        "self",
-        verbose_name=_("escalated to"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="escalated_from",
-    )
-    note = models.TextField(_("note"), blank=True)
-
-    objects = OrderQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = pgettext_lazy("enforcement", "order")
-        verbose_name_plural = pgettext_lazy("enforcement", "orders")
-        ordering = ["-issued_on", "-pk"]
-        permissions = [("issue_order", _("Can issue enforcement orders"))]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(kind="fine") | Q(amount__isnull=False),
-                name="order_fine_has_amount",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.number} {self.get_kind_display()}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("hazards:order_detail", args=[self.pk])
-
-    def audit_region(self):
-        return self.mine.region
-
-    def can_transition(self, to: str) -> bool:
-        return to in ORDER_TRANSITIONS.get(self.status, frozenset())
-
-    @property
-    def is_decision(self) -> bool:
-        """Fines, suspensions, close requests and transfers are decisions (决定书); the
-        others are orders (指令书)."""
-        return self.kind in (
-            OrderKind.FINE,
-            OrderKind.SUSPEND,
-            OrderKind.CLOSE_REQUEST,
-            OrderKind.TRANSFER,
-            OrderKind.JUDICIAL_TRANSFER,
-            OrderKind.ACCOUNTABILITY,
-        )
-
-    def clean(self) -> None:
-        errors = {}
-        if self.kind == OrderKind.FINE and self.amount is None:
-            errors["amount"] = [gettext("A fine needs its amount.")]
-        if self.kind != OrderKind.FINE and self.amount is not None:
-            errors["amount"] = [gettext("Only a fine has an amount.")]
-        if self.kind in (OrderKind.RECTIFY_BY, OrderKind.SUSPEND) and self.deadline is None:
-            errors["deadline"] = [gettext("Give the deadline of the order.")]
-        if self.deadline and self.issued_on and self.deadline < self.issued_on:
-            errors["deadline"] = [gettext("The deadline cannot be before the day of issue.")]
-        if errors:
-            raise ValidationError(errors)
-
-
-# --- Monthly major-hazard checks (task 2) ---------------------------------------------------
-
-
-class MonthlyCheckQuerySet(ScopedQuerySet):
-    scope_region = "mine__region"
-    scope_enterprise = "mine__enterprise"
-
-
-class MonthlyMajorHazardCheck(TimeStampedModel):
-    """Notice task 2: “各矿山企业主要负责人要带头……每月组织开展 1次重大事故隐患排查整治”. One
-    check per mine and month, led by the mine's principal."""
-
-    mine = models.ForeignKey(
-        "registry.Mine",
-        verbose_name=_("mine"),
-        on_delete=models.PROTECT,
-        related_name="monthly_checks",
-    )
-    month = models.DateField(_("month"), help_text=_("The first day of the month checked."))
-    checked_on = models.DateField(_("date of the check"))
-    led_by = models.CharField(_("led by"), max_length=64)
-    participants = models.TextField(_("participants"))
-    areas = models.TextField(_("areas covered"))
-    hazards = models.ManyToManyField(
-        Hazard, verbose_name=_("hazards found"), blank=True, related_name="monthly_checks"
-    )
-    report = models.TextField(_("report"), blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    objects = MonthlyCheckQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("monthly major-hazard check")
-        verbose_name_plural = _("monthly major-hazard checks")
-        ordering = ["-month", "mine__name"]
-        constraints = [
-            models.UniqueConstraint(fields=["mine", "month"], name="monthlycheck_one_per_month"),
-            models.CheckConstraint(
-                condition=Q(month__day=1), name="monthlycheck_month_is_first_day"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.mine.name} {self.month:%Y-%m}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("hazards:monthly_detail", args=[self.pk])
-
-    def audit_region(self):
-        return self.mine.region
-
-    def clean(self) -> None:
-        errors = {}
-        if self.month and self.month.day != 1:
-            self.month = self.month.replace(day=1)
-        if (
-            self.checked_on
-            and self.month
-            and (
-                self.checked_on.year,
-                self.checked_on.month,
-            )
-            != (self.month.year, self.month.month)
-        ):
-            errors["checked_on"] = [gettext("The check must take place in the month it is for.")]
-        if self.checked_on and self.checked_on > today():
-            errors["checked_on"] = [gettext("The date of the check cannot be in the future.")]
-        if self.mine_id and self.led_by:
-            principal = (self.mine.principal or "").strip()
-            if not principal:
-                errors["led_by"] = [
-                    gettext(
-                        "Record the mine's principal in the registry first: the check is led by the principal."
-                    )
-                ]
-            elif self.led_by.strip() != principal:
-                errors["led_by"] = [
-                    gettext("The monthly check must be led by the mine's principal (%(name)s).")
-                    % {"name": principal}
-                ]
-        if errors:
-            raise ValidationError(errors)
-
-
-# --- The risk list (风险管控清单) ----------------------------------------------------------------
-
-
-class RiskItemQuerySet(ScopedQuerySet):
-    scope_region = "mine__region"
-    scope_enterprise = "mine__enterprise"
-
-    def with_related(self) -> Self:
-        return self.select_related("mine", "mine__region", "mine__enterprise")
-
-    def review_overdue(self, on: dt.date | None = None) -> Self:
-        """Risks whose review date has passed (``rules.review_overdue``)."""
-        return self.filter(review_on__lt=on or today())
-
-
-class RiskItem(VersionedModel, TimeStampedModel):
-    """One line of a mine's risk list (风险管控清单): a risk point, the disaster it can lead to,
-    its level (红橙黄蓝), how it is controlled and by whom, and when it is reviewed."""
-
-    mine = models.ForeignKey(
-        "registry.Mine", verbose_name=_("mine"), on_delete=models.PROTECT, related_name="risks"
-    )
-    code = models.CharField(_("risk number"), max_length=40, unique=True, editable=False)
-    location = models.CharField(_("risk point or location"), max_length=200)
-    hazard_type = models.CharField(_("hazard type"), max_length=20, choices=RiskHazardType.choices)
-    description = models.TextField(_("risk description"))
-    level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices)
-    control_measures = models.TextField(_("control measures"))
-    responsible_person = models.CharField(_("person responsible for control"), max_length=64)
-    responsible_level = models.CharField(
-        _("control level"), max_length=12, choices=ControlLevel.choices
-    )
-    review_on = models.DateField(
-        _("review date"), help_text=_("When the risk is to be identified and assessed again.")
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-    objects = RiskItemQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("risk item")
-        verbose_name_plural = _("risk list")
-        ordering = ["mine__name", "code"]
-        indexes = [models.Index(fields=["mine", "level"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(level__in=["red", "orange", "yellow", "blue"]),
-                name="riskitem_level_valid",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.location}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("hazards:risk_detail", args=[self.pk])
-
-    def audit_region(self):
-        return self.mine.region
-
-    @property
-    def colour_class(self) -> str:
-        """The css class of the level's colour (risk-red, risk-orange, ...)."""
-        return f"risk-{self.level}"
-
-    def review_overdue_on(self, on: dt.date) -> bool:
-        return rules.review_overdue(review_on=self.review_on, on=on)
-
-    @property
-    def is_review_overdue(self) -> bool:
-        return self.review_overdue_on(today())
-
-    def clean(self) -> None:
-        errors: dict[str, list[str]] = {}
-        for name in ("location", "description", "control_measures", "responsible_person"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                setattr(self, name, value.strip())
-                if value and not value.strip():
-                    errors[name] = [gettext("This field cannot be blank.")]
-        if (
-            self.level in RiskLevel.values
-            and self.responsible_level in ControlLevel.values
-            and not rules.control_level_sufficient(
-                risk_level=self.level, control_level=self.responsible_level
-            )
-        ):
-            errors["responsible_level"] = [
-                gettext(
-                    "A risk of the level “%(level)s” is controlled at least at the level "
-                    "“%(lowest)s”, not “%(given)s”."
-                )
-                % {
-                    "level": RiskLevel(self.level).label,
-                    "lowest": ControlLevel(rules.LOWEST_CONTROL_LEVEL[self.level]).label,
-                    "given": ControlLevel(self.responsible_level).label,
-                }
-            ]
-        if errors:
-            raise ValidationError(errors)

@@ -5,53 +5,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView
 
-from kuangan.core.forms import apply_errors
 from kuangan.core.ledger import Column, LedgerView, Tab
-from kuangan.core.services import ConflictError
-from kuangan.core.views import ObjectPageView
+from kuangan.core.views import ObjectFormView, ObjectPageView, ObjectStepView
 from kuangan.registry.models import Mine
 
-from . import forms, rules, services
-from .choices import ExtensionStatus, HazardLevel, HazardStatus, PenaltyGuidance
-from .filters import HazardFilterSet
-from .models import Hazard, HazardExtension
-from .suggest import suggest_criteria
-
-STATUS_BADGE = {
-    HazardStatus.REPORTED: "bg-secondary-lt",
-    HazardStatus.RECTIFYING: "bg-blue-lt",
-    HazardStatus.PENDING_ACCEPTANCE: "bg-orange-lt",
-    HazardStatus.CLOSED: "bg-green-lt",
-    HazardStatus.REOPENED: "bg-red-lt",
-}
-
-
-def _status_badge(obj) -> str:
-    return STATUS_BADGE.get(obj.status, "")
-
-
-def _level_badge(obj) -> str:
-    return "bg-red-lt" if obj.level == HazardLevel.MAJOR else "bg-secondary-lt"
+from .. import forms, rules, services
+from ..choices import ExtensionStatus, HazardLevel, HazardStatus, PenaltyGuidance
+from ..filters import HazardFilterSet
+from ..models import Hazard, HazardExtension
+from ..suggest import suggest_criteria
+from .common import mine_of_query
 
 
 def _guidance_label(obj) -> str:
     return str(PenaltyGuidance(obj.penalty_guidance).label)
-
-
-def _guidance_badge(obj) -> str:
-    return {"lenient": "bg-green-lt", "heavy": "bg-red-lt"}.get(obj.penalty_guidance, "")
 
 
 def _overdue(obj):
@@ -65,7 +39,7 @@ HAZARD_COLUMNS = [
     Column("enterprise", gettext_lazy("Enterprise"), "mine.enterprise.name", default=False),
     Column("description", gettext_lazy("Hazard description"), lambda h: h.description[:80]),
     Column("location", gettext_lazy("Location in the mine"), default=False),
-    Column("level", gettext_lazy("Level"), "level", sort="level", badge=_level_badge),
+    Column("level", gettext_lazy("Level"), "level", sort="level", badge=HazardLevel),
     Column("criterion", gettext_lazy("Criterion"), "criterion.code", default=False),
     Column("source", gettext_lazy("Source"), "source", sort="source"),
     Column("found_on", gettext_lazy("Found on"), sort="found_on"),
@@ -74,7 +48,7 @@ HAZARD_COLUMNS = [
     Column("funds", gettext_lazy("Funds (yuan)"), default=False),
     Column("deadline", gettext_lazy("Deadline"), sort="deadline"),
     Column("contingency_plan", gettext_lazy("Contingency plan"), default=False),
-    Column("status", gettext_lazy("Status"), "status", sort="status", badge=_status_badge),
+    Column("status", gettext_lazy("Status"), "status", sort="status", badge=HazardStatus),
     Column("overdue", gettext_lazy("Overdue"), _overdue),
     Column("listed", gettext_lazy("Listed supervision"), "listing_no", default=False),
     Column(
@@ -82,7 +56,7 @@ HAZARD_COLUMNS = [
         gettext_lazy("Penalty guidance"),
         _guidance_label,
         default=False,
-        badge=_guidance_badge,
+        badge=PenaltyGuidance,
     ),
     Column("closed_at", gettext_lazy("Closed at"), sort="closed_at", default=False),
 ]
@@ -112,16 +86,11 @@ class HazardLedger(LedgerView):
         qs, _filterset = self.filtered()
         counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
         ctx["status_counts"] = [
-            (value, label, counts.get(value, 0), STATUS_BADGE[value])
+            (value, label, counts.get(value, 0), HazardStatus.css(value))
             for value, label in HazardStatus.choices
         ]
         ctx["overdue_count"] = qs.overdue().count()
-        mine = self.request.GET.get("mine", "")
-        ctx["two_lists_mine"] = (
-            Mine.objects.visible_to(self.request.user).filter(pk=mine).first()
-            if mine.isdigit()
-            else None
-        )
+        ctx["two_lists_mine"] = mine_of_query(self.request)
         return ctx
 
 
@@ -151,7 +120,7 @@ class ListedHazardLedger(HazardLedger):
         Column("listing_body", gettext_lazy("Listed by"), "listing_body.name"),
         Column("listed_on", gettext_lazy("Listed on"), sort="listed_on"),
         Column("listing_due", gettext_lazy("Required completion"), sort="listing_due"),
-        Column("status", gettext_lazy("Status"), "status", badge=_status_badge),
+        Column("status", gettext_lazy("Status"), "status", badge=HazardStatus),
         Column("state", gettext_lazy("Supervision state"), _listing_state),
         Column("delisted_on", gettext_lazy("Delisted on"), sort="delisted_on"),
     ]
@@ -301,78 +270,26 @@ def available_actions(user, h: Hazard) -> list[tuple[str, str, str]]:
 # --- forms ----------------------------------------------------------------------------------
 
 
-def _posted_version(request) -> int:
-    try:
-        return int(request.POST.get("version") or 0)
-    except ValueError:
-        return 0
-
-
-class HazardStepView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+class HazardStepView(ObjectStepView):
     """One workflow step on one hazard: a form (or a confirmation), then the service."""
 
+    model = Hazard
     template_name = "core/form.html"
     permission_required = "hazards.view_hazard"
-    title = ""
-    help_text = ""
-    confirm = ""
-    hazard: Hazard
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.hazard = get_object_or_404(
-                Hazard.objects.visible_to(request.user).with_related(), pk=kwargs["pk"]
-            )
-        return super().dispatch(request, *args, **kwargs)
+    def get_queryset(self):
+        return super().get_queryset().with_related()
 
-    def get_initial(self):
-        return {}
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx.update(
-            title=f"{self.title}：{self.hazard.code}",
-            cancel_url=self.hazard.get_absolute_url(),
-            version=self.hazard.version,
-            help=self.help_text,
-            confirm=self.confirm,
-            hazard=self.hazard,
-        )
-        return ctx
-
-    def act(self, data: dict):
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            self.act(dict(form.cleaned_data))
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or _("You do not have permission to do this."))
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message())
-        return redirect(self.hazard.get_absolute_url())
-
-    def success_message(self) -> str:
-        return _("Saved.")
-
-    @property
-    def version(self) -> int:
-        return _posted_version(self.request)
+    def get_title(self) -> str:
+        return f"{self.title}：{self.object.code}"
 
 
-class HazardCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+class HazardCreateView(ObjectFormView):
     template_name = "hazards/hazard_form.html"
     form_class = forms.HazardForm
     permission_required = "hazards.add_hazard"
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+    title_create = gettext_lazy("Record a hazard")
+    list_url = "hazards:hazard_list"
 
     def get_initial(self):
         initial = {"found_on": timezone.localdate(), "level": HazardLevel.GENERAL}
@@ -386,132 +303,94 @@ class HazardCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             initial["mine"] = mine
         return initial
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx.update(
-            title=_("Record a hazard"), cancel_url=reverse("hazards:hazard_list"), version=None
-        )
-        return ctx
-
-    def form_valid(self, form):
+    def save(self, form):
         data = dict(form.cleaned_data)
         mine = data.pop("mine")
-        try:
-            hazard = services.hazard_create(by=self.request.user, mine=mine, **data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
-        messages.success(self.request, _("Hazard %(code)s recorded.") % {"code": hazard.code})
-        return redirect(hazard.get_absolute_url())
+        return services.hazard_create(by=self.request.user, mine=mine, **data)
+
+    def get_success_message(self, obj) -> str:
+        return _("Hazard %(code)s recorded.") % {"code": obj.code}
 
 
 class HazardEditView(HazardStepView):
     template_name = "hazards/hazard_form.html"
     form_class = forms.HazardForm
     permission_required = "hazards.change_hazard"
+    service = services.hazard_update
     title = gettext_lazy("Edit hazard")
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user, "hazard": self.hazard}
+        return {**super().get_form_kwargs(), "user": self.request.user, "hazard": self.object}
 
     def get_initial(self):
-        h = self.hazard
+        h = self.object
         return {
             f: getattr(h, f)
             for f in services.EDITABLE_FIELDS
             if f not in ("found_by", "checklist_item", "accountable_persons")
         }
 
-    def act(self, data):
-        services.hazard_update(
-            by=self.request.user, hazard=self.hazard, version=self.version, **data
-        )
-
 
 class RectifyView(HazardStepView):
     form_class = forms.FiveForm
     permission_required = "hazards.rectify_hazard"
+    service = services.hazard_start_rectification
     title = gettext_lazy("Start rectification")
-    help_text = gettext_lazy(
+    consequence = gettext_lazy(
         "五落实: a major hazard needs all five (responsible person, measures, funds, deadline, "
         "contingency plan); a general hazard needs the person, the measures and the deadline."
     )
 
     def get_initial(self):
-        return {f: getattr(self.hazard, f) for f in forms.FiveForm.base_fields}
-
-    def act(self, data):
-        services.hazard_start_rectification(
-            by=self.request.user, hazard=self.hazard, version=self.version, **data
-        )
+        return {f: getattr(self.object, f) for f in forms.FiveForm.base_fields}
 
 
 class RequestAcceptanceView(HazardStepView):
     form_class = forms.NoteForm
     permission_required = "hazards.rectify_hazard"
+    service = services.hazard_request_acceptance
     title = gettext_lazy("Ask for acceptance")
-    help_text = gettext_lazy(
+    consequence = gettext_lazy(
         "Describe what was done. A major hazard needs evidence before and after rectification; "
         "it is then accepted by the county bureau."
     )
     confirm = gettext_lazy("Report the rectification as done and ask for acceptance?")
 
-    def act(self, data):
-        services.hazard_request_acceptance(
-            by=self.request.user, hazard=self.hazard, note=data["note"], version=self.version
-        )
-
 
 class AcceptView(HazardStepView):
     form_class = forms.NoteForm
+    service = services.hazard_accept
     title = gettext_lazy("Accept and close")
-    help_text = gettext_lazy("Closing (销号) is final: a closed hazard can no longer change.")
+    consequence = gettext_lazy("Closing (销号) is final: a closed hazard can no longer change.")
     confirm = gettext_lazy("Accept the rectification and close this hazard? This cannot be undone.")
-
-    def act(self, data):
-        services.hazard_accept(
-            by=self.request.user, hazard=self.hazard, note=data["note"], version=self.version
-        )
 
 
 class RejectView(HazardStepView):
     form_class = forms.ReasonForm
+    service = services.hazard_reject
     title = gettext_lazy("Acceptance failed")
-    help_text = gettext_lazy("The hazard is reopened and the enterprise rectifies it again.")
-
-    def act(self, data):
-        services.hazard_reject(
-            by=self.request.user, hazard=self.hazard, reason=data["reason"], version=self.version
-        )
+    consequence = gettext_lazy("The hazard is reopened and the enterprise rectifies it again.")
 
 
 class ExtensionView(HazardStepView):
     form_class = forms.ExtensionForm
     permission_required = "hazards.rectify_hazard"
+    service = services.hazard_request_extension
+    versioned = False
     title = gettext_lazy("Ask for an extension")
-
-    def act(self, data):
-        services.hazard_request_extension(by=self.request.user, hazard=self.hazard, **data)
-
-    def success_message(self):
-        return _("Extension requested.")
+    success_message = gettext_lazy("Extension requested.")
 
 
 class DecideExtensionView(HazardStepView):
     form_class = forms.DecisionForm
     permission_required = "hazards.decide_extension"
+    service = services.hazard_decide_extension
+    versioned = False
     title = gettext_lazy("Decide on the extension")
-
-    def dispatch(self, request, *args, **kwargs):
-        response = super().dispatch(request, *args, **kwargs)
-        return response
 
     def get_extension(self):
         return get_object_or_404(
-            HazardExtension.objects.filter(hazard=self.hazard), pk=self.kwargs["ext"]
+            HazardExtension.objects.filter(hazard=self.object), pk=self.kwargs["ext"]
         )
 
     def get_context_data(self, **kwargs):
@@ -524,37 +403,30 @@ class DecideExtensionView(HazardStepView):
         }
         return ctx
 
-    def act(self, data):
-        services.hazard_decide_extension(
-            by=self.request.user,
-            extension=self.get_extension(),
-            approve=data["approve"],
-            note=data["note"],
+    def perform(self, data):
+        return services.hazard_decide_extension(
+            by=self.request.user, extension=self.get_extension(), **data
         )
 
 
 class EvidenceView(HazardStepView):
     form_class = forms.EvidenceForm
     permission_required = "hazards.change_hazard"
+    service = services.hazard_add_evidence
+    versioned = False
     title = gettext_lazy("Add evidence")
+    success_message = gettext_lazy("File uploaded.")
 
-    def act(self, data):
-        services.hazard_add_evidence(
-            by=self.request.user,
-            hazard=self.hazard,
-            uploaded_file=data["file"],
-            stage=data["stage"],
-        )
-
-    def success_message(self):
-        return _("File uploaded.")
+    def service_kwargs(self, data):
+        return {"uploaded_file": data["file"], "stage": data["stage"]}
 
 
 class LinkView(HazardStepView):
     form_class = forms.LinkForm
     permission_required = "hazards.link_hazard"
+    service = services.hazard_link_self_report
     title = gettext_lazy("Link the enterprise's own record")
-    help_text = gettext_lazy(
+    consequence = gettext_lazy(
         "Choose the enterprise's earlier record of the same problem (self-inspection or group "
         "check of the same mine, found on or before the inspection date). Candidates with the "
         "same criterion or checklist item come first."
@@ -563,41 +435,35 @@ class LinkView(HazardStepView):
     def get_form_kwargs(self):
         return {
             **super().get_form_kwargs(),
-            "candidates": services.self_report_candidates(self.hazard),
+            "candidates": services.self_report_candidates(self.object),
         }
 
     def get_initial(self):
-        return {"self_reported_hazard": self.hazard.self_reported_hazard_id}
+        return {"self_reported_hazard": self.object.self_reported_hazard_id}
 
-    def act(self, data):
-        services.hazard_link_self_report(
-            by=self.request.user,
-            hazard=self.hazard,
-            self_reported=data["self_reported_hazard"],
-            version=self.version,
-        )
+    def service_kwargs(self, data):
+        return {"self_reported": data["self_reported_hazard"]}
 
 
 class ListingView(HazardStepView):
     form_class = forms.ListingForm
     permission_required = "hazards.list_hazard"
+    service = services.hazard_list
     title = gettext_lazy("List for supervision")
 
     def get_initial(self):
-        return {"listed_on": timezone.localdate(), "listing_due": self.hazard.deadline}
-
-    def act(self, data):
-        services.hazard_list(by=self.request.user, hazard=self.hazard, version=self.version, **data)
+        return {"listed_on": timezone.localdate(), "listing_due": self.object.deadline}
 
 
 class DelistView(HazardStepView):
     form_class = forms.NoteForm
     permission_required = "hazards.list_hazard"
+    service = services.hazard_delist
     title = gettext_lazy("Delist")
     confirm = gettext_lazy("Delist this hazard from supervision?")
 
-    def act(self, data):
-        services.hazard_delist(by=self.request.user, hazard=self.hazard, version=self.version)
+    def service_kwargs(self, data):
+        return {}  # the note is not recorded
 
 
 # --- criterion suggestion -----------------------------------------------------------------

@@ -1,25 +1,31 @@
 """Enforcement orders (执法处置): proposals from the facts, issue, refusal, compliance, lifting,
-escalation, and the formal document (指令书 / 决定书) as .docx. Workflows like ``services``:
-permission, validation, save and audit in one transaction."""
+escalation, and the formal document (指令书 / 决定书) as .docx or .pdf. Workflows like the
+hazard's: permission, validation, save and audit in one transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any, NoReturn
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from kuangan.core import audit
-from kuangan.core.choices import AuditAction, OrganizationKind
-from kuangan.core.services import ensure_visible, require_perm, save_versioned
+from kuangan.core.choices import OrganizationKind
+from kuangan.core.models import Organization, User
+from kuangan.core.services import refuse, require_perm, save_new, transition
+from kuangan.inspections.models import Inspection
 from kuangan.registry.choices import MineStatus
+from kuangan.registry.models import Mine
 
-from . import rules
-from .choices import OrderKind, OrderStatus
-from .models import Hazard, Order, today
+from .. import rules
+from ..choices import OrderKind, OrderStatus
+from ..models import Hazard, Order, today
+from .common import next_serial, require_mine_in_area, require_visible
 
 KIND_ABBR = {
     OrderKind.EVACUATE: "CR",
@@ -33,7 +39,7 @@ KIND_ABBR = {
 }
 
 
-def order_facts(mine, on: dt.date | None = None) -> rules.OrderFacts:
+def order_facts(mine: Mine, on: dt.date | None = None) -> rules.OrderFacts:
     """The facts of ``mine`` the order proposals read."""
     on = on or today()
     hazards = tuple(
@@ -43,7 +49,7 @@ def order_facts(mine, on: dt.date | None = None) -> rules.OrderFacts:
             open=not h.is_closed,
             imminent_danger=h.imminent_danger,
             reckless_operation=h.reckless_operation,
-            criterion_category=h.criterion.category if h.criterion_id else "",
+            criterion_category=h.criterion.category if h.criterion is not None else "",
         )
         for h in Hazard.objects.filter(mine=mine).open().select_related("criterion")
     )
@@ -58,53 +64,40 @@ def order_facts(mine, on: dt.date | None = None) -> rules.OrderFacts:
     )
 
 
-def order_proposals(mine, on: dt.date | None = None) -> list[rules.Proposal]:
+def order_proposals(mine: Mine, on: dt.date | None = None) -> list[rules.Proposal]:
     """What the system proposes for ``mine`` now (the officer confirms each one), leaving
     out kinds already in force."""
     in_force = set(Order.objects.filter(mine=mine).in_force().values_list("kind", flat=True))
     return [p for p in rules.propose_orders(order_facts(mine, on)) if p.kind not in in_force]
 
 
-def _next_number(org, kind: str, year: int) -> str:
-    prefix = f"{org.region.code}-{year}-{KIND_ABBR[kind]}-"
-    last = (
-        Order.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    serial = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
-    return f"{prefix}{serial:03d}"
-
-
-def _regulator(by) -> None:
-    org = getattr(by, "organization", None)
+def _regulator(by: User, obj: Mine | Order) -> Organization:
+    """The regulator ``by`` issues orders for (refused when ``by`` is not a regulator's)."""
+    org = by.organization
     if org is None or org.kind != OrganizationKind.REGULATOR:
-        raise PermissionDenied(_("Orders are issued by a regulator."))
+        refuse(by, _("Orders are issued by a regulator."), obj=obj, perm="hazards.issue_order")
+    return org
 
 
 def order_issue(
     *,
-    by,
-    mine,
+    by: User,
+    mine: Mine,
     kind: str,
     facts: str,
     legal_basis: str,
     requirements: str,
-    hazards=(),
+    hazards: Iterable[Hazard] = (),
     amount: Decimal | None = None,
     deadline: dt.date | None = None,
-    inspection=None,
+    inspection: Inspection | None = None,
     issued_on: dt.date | None = None,
     note: str = "",
 ) -> Order:
     """Issue an order to ``mine`` resting on ``hazards`` (of the same mine)."""
     require_perm(by, "hazards.issue_order")
-    _regulator(by)
-    from kuangan.registry.models import Mine
-
-    if not Mine.objects.visible_to(by).filter(pk=mine.pk).exists():
-        raise ValidationError({"mine": [_("Choose a mine in your area.")]})
+    body = _regulator(by, mine)
+    require_mine_in_area(by, mine)
     hazards = list(hazards)
     if any(h.mine_id != mine.pk for h in hazards):
         raise ValidationError({"hazards": [_("The hazards must be of the same mine.")]})
@@ -123,7 +116,11 @@ def order_issue(
     issued_on = issued_on or today()
     with transaction.atomic():
         order = Order(
-            number=_next_number(by.organization, kind, issued_on.year),
+            number=next_serial(
+                Order.objects.all(),
+                "number",
+                f"{body.region.code}-{issued_on.year}-{KIND_ABBR[OrderKind(kind)]}-",
+            ),
             kind=kind,
             mine=mine,
             inspection=inspection,
@@ -132,53 +129,46 @@ def order_issue(
             requirements=requirements.strip(),
             amount=amount,
             deadline=deadline,
-            issuing_body=by.organization,
+            issuing_body=body,
             officer=by,
             issued_on=issued_on,
             note=note,
         )
-        order.full_clean()
-        order.save()
+        save_new(order, by=by, changes={"hazards": [[], [h.code for h in hazards]]})
         order.hazards.set(hazards)
-        ensure_visible(by, order)
-        changes = audit.diff({}, audit.snapshot(order))
-        changes["hazards"] = [[], [h.code for h in hazards]]
-        audit.record(actor=by, action=AuditAction.CREATED, obj=order, changes=changes)
     return order
 
 
-def _order_step(by, order: Order, to: str, version: int | None, **fields) -> Order:
+def _require_officer(by: User, order: Order) -> None:
+    """A regulator with the permission to issue orders, whose scope holds the order."""
     require_perm(by, "hazards.issue_order", order)
-    _regulator(by)
-    if not Order.objects.visible_to(by).filter(pk=order.pk).exists():
-        raise PermissionDenied(_("The order is outside your jurisdiction."))
-    with transaction.atomic():
-        current = Order.objects.select_for_update().get(pk=order.pk)
-        if version is not None and int(version) != current.version:
-            from kuangan.core.services import ConflictError
+    _regulator(by, order)
+    require_visible(by, order, "hazards.issue_order", _("The order is outside your jurisdiction."))
 
-            raise ConflictError()
-        if to and not current.can_transition(to):
+
+def _order_guard(to: str | None) -> Callable[[Order], None]:
+    def guard(order: Order) -> None:
+        if to and not order.can_transition(to):
             raise ValidationError(
                 _("An order that is “%(status)s” cannot become “%(to)s”.")
-                % {"status": current.get_status_display(), "to": OrderStatus(to).label}
+                % {"status": order.get_status_display(), "to": OrderStatus(to).label}
             )
-        before = audit.snapshot(current)
-        if to:
-            current.status = to
-            fields["status"] = to
+
+    return guard
+
+
+def _order_step(by: User, order: Order, to: str, version: int | None, **fields: Any) -> Order:
+    _require_officer(by, order)
+    with transition(
+        order, by=by, version=version, to=to or None, guard=_order_guard(to)
+    ) as current:
         for key, value in fields.items():
             setattr(current, key, value)
-        save_versioned(current, expected_version=current.version, fields=list(fields))
-        changes = audit.diff(before, audit.snapshot(current))
-        changes.pop("version", None)
-        changes.pop("updated_at", None)
-        audit.record(actor=by, action=AuditAction.STATUS_CHANGED, obj=current, changes=changes)
     return current
 
 
 def order_record_refusal(
-    *, by, order: Order, on: dt.date | None = None, version: int | None = None
+    *, by: User, order: Order, on: dt.date | None = None, version: int | None = None
 ) -> Order:
     """The enterprise refuses to carry out the order (拒不执行): a fact for a suspension."""
     if order.status != OrderStatus.ISSUED:
@@ -187,24 +177,26 @@ def order_record_refusal(
 
 
 def order_comply(
-    *, by, order: Order, on: dt.date | None = None, version: int | None = None
+    *, by: User, order: Order, on: dt.date | None = None, version: int | None = None
 ) -> Order:
     """issued → complied: the inspector confirms the enterprise carried it out."""
     return _order_step(by, order, OrderStatus.COMPLIED, version, complied_on=on or today())
 
 
-def order_lift(*, by, order: Order, version: int | None = None) -> Order:
+def order_lift(*, by: User, order: Order, version: int | None = None) -> Order:
     """complied → lifted (e.g. a suspension lifted after a passed re-inspection)."""
     return _order_step(by, order, OrderStatus.LIFTED, version, lifted_on=today())
 
 
 def order_escalate(
-    *, by, order: Order, facts: str, legal_basis: str, version: int | None = None
+    *, by: User, order: Order, facts: str, legal_basis: str, version: int | None = None
 ) -> Order:
     """A suspension not lifted in time (the re-inspection failed) → escalated, and a request
     to the local government to close the mine is issued."""
     if order.kind != OrderKind.SUSPEND:
         raise ValidationError(_("Only a suspension is escalated to a close request."))
+    # Refused before the transaction, so that the refusal's audit event stays.
+    _require_officer(by, order)
     with transaction.atomic():
         close = order_issue(
             by=by,
@@ -226,6 +218,7 @@ def order_escalate(
 def render_docx(order: Order) -> bytes:
     """The order as a formal 指令书 / 决定书 (.docx): title, number, parties, facts, basis,
     requirements, amount and deadline, signature block."""
+    # python-docx is loaded only when a document is asked for.
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
@@ -287,7 +280,7 @@ def render_docx(order: Order) -> bytes:
     return buffer.getvalue()
 
 
-def _no_fetch(url: str, *args, **kwargs):
+def _no_fetch(url: str, *args: object, **kwargs: object) -> NoReturn:
     """The document needs nothing from outside (fonts are the system's): refuse every URL."""
     raise ValueError(f"refused to fetch {url}")
 
@@ -296,7 +289,7 @@ def render_pdf(order: Order) -> bytes:
     """The order as a formal 指令书 / 决定书 (.pdf, WeasyPrint with the system's CJK fonts):
     issuing body, title, number, parties, facts (with the hazards), legal basis, requirements,
     amount and deadline, the remedy notice of a decision, signature block and receipt."""
-    from django.template.loader import render_to_string
+    # WeasyPrint (and its font machinery) is loaded only when a document is asked for.
     from weasyprint import HTML
 
     doc_kind = _("Decision") if order.is_decision else _("Order")
@@ -316,4 +309,5 @@ def render_pdf(order: Order) -> bytes:
             "page_content": '"' + page.replace("\\", "").replace("\n", " ") + '"',
         },
     )
-    return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    pdf: bytes = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    return pdf

@@ -4,8 +4,6 @@ own record, listed supervision, criterion suggestions and bulk creation from an 
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -18,14 +16,15 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from kuangan.checklists.models import ChecklistItem, MajorHazardCriterion
-from kuangan.core.api import ScopedPrimaryKeyField, ScopedViewSet, body, version_of
+from kuangan.core.api import ScopedPrimaryKeyField, ScopedViewSet, body, date_of, version_of
+from kuangan.inspections.models import Inspection, ItemResult
 from kuangan.registry.models import Mine
 
-from . import services
-from .choices import HazardLevel
-from .filters import HazardFilterSet
-from .models import Hazard, HazardEvidence, HazardExtension
-from .suggest import suggest_criteria
+from .. import services
+from ..choices import HazardLevel
+from ..filters import HazardFilterSet
+from ..models import FIVE_FIELDS, Hazard, HazardEvidence, HazardExtension
+from ..suggest import suggest_criteria
 
 
 class CanViewHazards(permissions.BasePermission):
@@ -164,21 +163,6 @@ class SuggestionSerializer(serializers.Serializer):
     score = serializers.FloatField()
 
 
-def _date(data, key: str, *, required: bool = True) -> dt.date | None:
-    value = data.get(key)
-    if value in (None, ""):
-        if required:
-            raise exceptions.ValidationError({key: [_("This field is required.")]})
-        return None
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise exceptions.ValidationError({key: [_("Give the date as YYYY-MM-DD.")]}) from None
-
-
-FIVE_INPUT = ("responsible_person", "measures", "funds", "deadline", "contingency_plan")
-
-
 class HazardViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -226,16 +210,16 @@ class HazardViewSet(
 
     @extend_schema(
         request=inline_serializer(
-            "Rectify", {f: serializers.CharField(required=False) for f in FIVE_INPUT}
+            "Rectify", {f: serializers.CharField(required=False) for f in FIVE_FIELDS}
         )
     )
     @action(detail=True, methods=["post"], permission_classes=[CanViewHazards])
     def rectify(self, request, pk=None):
         """Start the rectification (reported/reopened → rectifying) with the 五落实."""
         data = body(request)
-        five = {k: data[k] for k in FIVE_INPUT if k in data}
+        five = {k: data[k] for k in FIVE_FIELDS if k in data}
         if "deadline" in five:
-            five["deadline"] = _date(five, "deadline", required=False)
+            five["deadline"] = date_of(five, "deadline")
         return self._step(request, services.hazard_start_rectification, **five)
 
     @extend_schema(
@@ -282,7 +266,7 @@ class HazardViewSet(
         ext = services.hazard_request_extension(
             by=request.user,
             hazard=self.get_object(),
-            new_deadline=_date(data, "new_deadline"),
+            new_deadline=date_of(data, "new_deadline", required=True),
             reason=str(data.get("reason", "")),
         )
         return Response(ExtensionSerializer(ext).data, status=201)
@@ -413,8 +397,8 @@ class HazardViewSet(
             request,
             services.hazard_list,
             listing_no=str(data.get("listing_no", "")),
-            listed_on=_date(data, "listed_on", required=False),
-            listing_due=_date(data, "listing_due"),
+            listed_on=date_of(data, "listed_on"),
+            listing_due=date_of(data, "listing_due", required=True),
         )
 
     @action(detail=True, methods=["post"], permission_classes=[CanViewHazards])
@@ -435,7 +419,7 @@ class HazardViewSet(
         )
         if mine is None:
             raise exceptions.ValidationError({"mine": [_("Choose a mine in your area.")]})
-        on = _date(request.query_params, "found_on", required=False) or timezone.localdate()
+        on = date_of(request.query_params, "found_on") or timezone.localdate()
         rows = suggest_criteria(request.query_params.get("description", ""), kind=mine.kind, on=on)
         return Response(
             [
@@ -464,8 +448,6 @@ class HazardViewSet(
     def from_inspection(self, request):
         """Bulk create: one hazard per finding ``{"item_result", "level", "criterion"?,
         "description"?}`` of one inspection, all or nothing."""
-        from kuangan.inspections.models import Inspection, ItemResult
-
         data = body(request)
         inspection = (
             Inspection.objects.visible_to(request.user)
@@ -523,12 +505,3 @@ class HazardViewSet(
             HazardSerializer(rows, many=True, context=self.get_serializer_context()).data,
             status=201,
         )
-
-
-def register(router) -> None:
-    """Add this app's API routes to the project router."""
-    from . import api_orders, api_risks
-
-    router.register("hazards", HazardViewSet, basename="hazard")
-    api_orders.register(router)
-    api_risks.register(router)

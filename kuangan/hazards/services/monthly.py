@@ -4,40 +4,47 @@ every mine (months that ended without a check)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from kuangan.core import audit
-from kuangan.core.choices import AuditAction, OrganizationKind
-from kuangan.core.services import ensure_visible, require_perm
+from kuangan.campaigns.models import Campaign
+from kuangan.core.choices import OrganizationKind
+from kuangan.core.models import User
+from kuangan.core.services import refuse, require_perm, save_new
+from kuangan.registry.models import Mine
 
-from . import rules
-from .models import Hazard, MonthlyMajorHazardCheck, today
+from .. import rules
+from ..models import Hazard, MonthlyMajorHazardCheck, today
+from .common import require_mine_in_area
 
 
 def monthly_check_record(
     *,
-    by,
-    mine,
+    by: User,
+    mine: Mine,
     month: dt.date,
     checked_on: dt.date,
     led_by: str,
     participants: str,
     areas: str,
-    hazards=(),
+    hazards: Iterable[Hazard] = (),
     report: str = "",
 ) -> MonthlyMajorHazardCheck:
     """Record the month's major-hazard check of ``mine`` (one per month, led by the mine's
     principal; the hazards found must be of the same mine)."""
     require_perm(by, "hazards.add_monthlymajorhazardcheck")
     if getattr(by.organization, "kind", None) != OrganizationKind.ENTERPRISE:
-        raise PermissionDenied(_("The enterprise records its monthly checks."))
-    from kuangan.registry.models import Mine
-
-    if not Mine.objects.visible_to(by).filter(pk=mine.pk).exists():
-        raise ValidationError({"mine": [_("Choose a mine in your area.")]})
+        refuse(
+            by,
+            _("The enterprise records its monthly checks."),
+            obj=mine,
+            perm="hazards.add_monthlymajorhazardcheck",
+        )
+    require_mine_in_area(by, mine)
     hazards = list(hazards)
     if any(h.mine_id != mine.pk for h in hazards):
         raise ValidationError({"hazards": [_("The hazards must be of the same mine.")]})
@@ -55,32 +62,28 @@ def monthly_check_record(
             report=report,
             recorded_by=by,
         )
-        check.full_clean()
         try:
+            # Two checks recorded at once: the second one is refused in words.
             with transaction.atomic():
-                check.save()
+                save_new(check, by=by, changes={"hazards": [[], [h.code for h in hazards]]})
         except IntegrityError:
             raise ValidationError(
                 {"month": [_("This month's check of the mine is already recorded.")]}
             ) from None
         check.hazards.set(hazards)
-        ensure_visible(by, check)
-        changes = audit.diff({}, audit.snapshot(check))
-        changes["hazards"] = [[], [h.code for h in hazards]]
-        audit.record(actor=by, action=AuditAction.CREATED, obj=check, changes=changes)
     return check
 
 
-def calendar_start(user, on: dt.date) -> dt.date:
+def calendar_start(user: User, on: dt.date) -> dt.date:
     """Where the duty calendar starts: the current campaign's start (visible to the user),
     else the start of the year."""
-    from kuangan.campaigns.models import Campaign
-
     campaign = Campaign.objects.visible_to(user).filter(starts_on__lte=on).latest_first().first()
     return campaign.starts_on if campaign else on.replace(month=1, day=1)
 
 
-def duty_calendar(mines, *, since: dt.date, on: dt.date | None = None) -> list[dict]:
+def duty_calendar(
+    mines: Iterable[Mine], *, since: dt.date, on: dt.date | None = None
+) -> list[dict[str, Any]]:
     """Per mine: the months checked and the months that ended without a check."""
     on = on or today()
     mines = list(mines)
@@ -100,6 +103,3 @@ def duty_calendar(mines, *, since: dt.date, on: dt.date | None = None) -> list[d
             }
         )
     return rows
-
-
-__all__ = ["monthly_check_record", "duty_calendar", "calendar_start", "Hazard"]

@@ -1,0 +1,132 @@
+"""API of the monthly major-hazard checks (每月重大事故隐患排查): list and retrieve with the
+ledger's filters, record (create) through ``services.monthly_check_record``, and the duty
+calendar (months that ended without a check)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from kuangan.core.api import ScopedPrimaryKeyField, ScopedViewSet, date_of
+from kuangan.registry.models import Mine
+
+from .. import services
+from ..filters import MonthlyCheckFilterSet
+from ..models import Hazard, MonthlyMajorHazardCheck
+
+
+class MonthlyCheckSerializer(serializers.ModelSerializer):
+    mine = ScopedPrimaryKeyField(queryset=Mine.objects.all())
+    mine_code = serializers.CharField(source="mine.code", read_only=True)
+    mine_name = serializers.CharField(source="mine.name", read_only=True)
+    hazards = ScopedPrimaryKeyField(queryset=Hazard.objects.all(), many=True, required=False)
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = MonthlyMajorHazardCheck
+        fields = [
+            "id",
+            "mine",
+            "mine_code",
+            "mine_name",
+            "month",
+            "checked_on",
+            "led_by",
+            "participants",
+            "areas",
+            "hazards",
+            "report",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+        extra_kwargs = {"report": {"required": False}}
+        # One check per mine and month: the service says so in words (no generic validator).
+        validators: list = []
+
+    def validate(self, attrs):
+        return attrs
+
+
+class MonthlyCheckViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
+):
+    """Monthly major-hazard checks (one per mine and month, led by the mine's principal),
+    recorded by the enterprise."""
+
+    model = MonthlyMajorHazardCheck
+    serializer_class = MonthlyCheckSerializer
+    filterset_class = MonthlyCheckFilterSet
+    search_fields = ["mine__name", "led_by", "areas"]
+    ordering_fields = ["month", "checked_on"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("mine", "recorded_by")
+            .prefetch_related("hazards")
+            .order_by("-month", "mine__name", "pk")
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.monthly_check_record(
+            by=self.request.user,
+            mine=data.pop("mine"),
+            hazards=data.pop("hazards", []),
+            **data,
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATE,
+                OpenApiParameter.QUERY,
+                description="first month of the calendar (default: the campaign's start)",
+            )
+        ],
+        responses=inline_serializer(
+            "DutyCalendarRow",
+            {
+                "mine": serializers.IntegerField(),
+                "mine_code": serializers.CharField(),
+                "mine_name": serializers.CharField(),
+                "checked": serializers.ListField(child=serializers.CharField()),
+                "missing": serializers.ListField(child=serializers.CharField()),
+            },
+            many=True,
+        ),
+    )
+    @action(detail=False, methods=["get"])
+    def calendar(self, request):
+        """The duty calendar: per mine of your area, the months checked and the months that
+        ended without a check (``YYYY-MM``), paginated over the mines."""
+        today = timezone.localdate()
+        since = date_of(request.query_params, "since") or services.calendar_start(
+            request.user, today
+        )
+        mines = (
+            Mine.objects.visible_to(request.user)
+            .select_related("region")
+            .order_by("region__code", "name", "pk")
+        )
+        page = self.paginate_queryset(mines)
+        rows = services.duty_calendar(page if page is not None else mines, since=since, on=today)
+        data = [
+            {
+                "mine": r["mine"].pk,
+                "mine_code": r["mine"].code,
+                "mine_name": r["mine"].name,
+                "checked": [m.strftime("%Y-%m") for m in r["checked"]],
+                "missing": [m.strftime("%Y-%m") for m in r["missing"]],
+            }
+            for r in rows
+        ]
+        return self.get_paginated_response(data) if page is not None else Response(data)

@@ -1,0 +1,232 @@
+"""API of enforcement orders (执法处置): list and retrieve with the order ledger's filters,
+issue (create) through ``services.order_issue``, the steps as POSTs on the order (refuse,
+comply, lift, escalate), the formal document as .docx or .pdf, and the proposals the system
+makes for a mine."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from kuangan.core.api import ScopedPrimaryKeyField, ScopedViewSet, body, date_of, version_of
+from kuangan.registry.models import Mine
+
+from .. import services
+from ..choices import OrderKind
+from ..documents import DOCX_MIME, order_document
+from ..filters import OrderFilterSet
+from ..models import Hazard, Order
+
+
+def _dated_step_input(name: str) -> serializers.Serializer:
+    """The body of a step that may say on which day it happened."""
+    return inline_serializer(
+        name,
+        {
+            "on": serializers.DateField(required=False),
+            "version": serializers.IntegerField(required=False),
+        },
+    )
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    mine = ScopedPrimaryKeyField(queryset=Mine.objects.all())
+    mine_code = serializers.CharField(source="mine.code", read_only=True)
+    mine_name = serializers.CharField(source="mine.name", read_only=True)
+    hazards = ScopedPrimaryKeyField(queryset=Hazard.objects.all(), many=True, required=False)
+    issuing_body = serializers.CharField(source="issuing_body.name", read_only=True)
+    officer = serializers.CharField(source="officer.username", read_only=True)
+    is_decision = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "is_decision",
+            "mine",
+            "mine_code",
+            "mine_name",
+            "hazards",
+            "inspection",
+            "facts",
+            "legal_basis",
+            "requirements",
+            "amount",
+            "deadline",
+            "issuing_body",
+            "officer",
+            "issued_on",
+            "status",
+            "refused_on",
+            "complied_on",
+            "lifted_on",
+            "escalated_to",
+            "note",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "number",
+            "inspection",
+            "status",
+            "refused_on",
+            "complied_on",
+            "lifted_on",
+            "escalated_to",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"issued_on": {"required": False}}
+
+    def validate(self, attrs):
+        # The service runs the model's full validation; nothing is checked twice here.
+        return attrs
+
+
+class ProposalSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    reason = serializers.CharField()
+    hazards = serializers.ListField(child=serializers.IntegerField())
+
+
+_DOCUMENT = {
+    (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+}
+
+
+class OrderViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
+):
+    """Orders and decisions issued to the mines in your area. Issuing and the steps are for
+    regulators (the service checks who); each step may send the ``version`` it loaded (a
+    stale one is refused with 409)."""
+
+    model = Order
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilterSet
+    search_fields = ["number", "mine__name", "facts"]
+    ordering_fields = ["issued_on", "deadline", "number", "status"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("mine", "issuing_body", "officer")
+            .prefetch_related("hazards")
+            .order_by("-issued_on", "-pk")
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.order_issue(
+            by=self.request.user,
+            mine=data.pop("mine"),
+            hazards=data.pop("hazards", []),
+            **data,
+        )
+
+    def _done(self, order: Order, code: int = status.HTTP_200_OK) -> Response:
+        order = self.get_queryset().get(pk=order.pk)
+        return Response(
+            OrderSerializer(order, context=self.get_serializer_context()).data, status=code
+        )
+
+    def _dated_step(self, request, service) -> Response:
+        """A step on the order that may say on which day (``on``, default today)."""
+        order = self.get_object()
+        service(
+            by=request.user,
+            order=order,
+            on=date_of(body(request), "on"),
+            version=version_of(request),
+        )
+        return self._done(order)
+
+    @extend_schema(request=_dated_step_input("OrderRefusal"))
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        """Record that the enterprise refuses to carry out the order (a fact for a suspension)."""
+        return self._dated_step(request, services.order_record_refusal)
+
+    @extend_schema(request=_dated_step_input("OrderCompliance"))
+    @action(detail=True, methods=["post"])
+    def comply(self, request, pk=None):
+        """issued → complied: the enterprise carried the order out."""
+        return self._dated_step(request, services.order_comply)
+
+    @extend_schema(
+        request=inline_serializer(
+            "OrderLift", {"version": serializers.IntegerField(required=False)}
+        )
+    )
+    @action(detail=True, methods=["post"])
+    def lift(self, request, pk=None):
+        """complied → lifted."""
+        order = self.get_object()
+        services.order_lift(by=request.user, order=order, version=version_of(request))
+        return self._done(order)
+
+    @extend_schema(
+        request=inline_serializer(
+            "OrderEscalation",
+            {
+                "facts": serializers.CharField(),
+                "legal_basis": serializers.CharField(required=False),
+                "version": serializers.IntegerField(required=False),
+            },
+        ),
+        responses={201: OrderSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        """A suspension not lifted in time → escalated; the close request issued is returned."""
+        order = self.get_object()
+        data = body(request)
+        close = services.order_escalate(
+            by=request.user,
+            order=order,
+            facts=str(data.get("facts", "")),
+            legal_basis=str(data.get("legal_basis") or order.legal_basis),
+            version=version_of(request),
+        )
+        return self._done(close, status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, DOCX_MIME): OpenApiResponse(OpenApiTypes.BINARY)})
+    @action(detail=True, methods=["get"])
+    def docx(self, request, pk=None):
+        """The formal document (指令书 / 决定书) as .docx."""
+        return order_document(self.get_object(), "docx")
+
+    @extend_schema(responses=_DOCUMENT)
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        """The formal document (指令书 / 决定书) as .pdf."""
+        return order_document(self.get_object(), "pdf")
+
+    @extend_schema(responses=ProposalSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path=r"proposals/(?P<mine>\d+)")
+    def proposals(self, request, mine=None):
+        """What the system proposes for the mine now, from its facts (the officer confirms a
+        proposal by issuing the order)."""
+        target = get_object_or_404(Mine.objects.visible_to(request.user), pk=mine)
+        return Response(
+            [
+                {
+                    "kind": p.kind,
+                    "kind_label": str(OrderKind(p.kind).label),
+                    "reason": p.reason,
+                    "hazards": list(p.hazard_ids),
+                }
+                for p in services.order_proposals(target)
+            ]
+        )

@@ -1,0 +1,45 @@
+"""Models of the hazard ledger, one module per topic: ``hazard`` (hazards, deadline
+extensions, evidence), ``orders`` (enforcement orders), ``monthly`` (monthly major-hazard
+checks) and ``risks`` (the risk list); ``base`` holds what they share. Django finds the models
+here, and callers import them from here."""
+
+from .base import MineScopedQuerySet, today
+from .hazard import (
+    FIVE_FIELDS,
+    GENERAL_REQUIRED,
+    TRANSITIONS,
+    Hazard,
+    HazardEvidence,
+    HazardExtension,
+    HazardQuerySet,
+    ScopedByHazard,
+    criterion_problem,
+    overdue_q,
+    penalty_q,
+)
+from .monthly import MonthlyCheckQuerySet, MonthlyMajorHazardCheck
+from .orders import ORDER_TRANSITIONS, Order, OrderQuerySet
+from .risks import RiskItem, RiskItemQuerySet
+
+__all__ = [
+    "FIVE_FIELDS",
+    "GENERAL_REQUIRED",
+    "ORDER_TRANSITIONS",
+    "TRANSITIONS",
+    "Hazard",
+    "HazardEvidence",
+    "HazardExtension",
+    "HazardQuerySet",
+    "MineScopedQuerySet",
+    "MonthlyCheckQuerySet",
+    "MonthlyMajorHazardCheck",
+    "Order",
+    "OrderQuerySet",
+    "RiskItem",
+    "RiskItemQuerySet",
+    "ScopedByHazard",
+    "criterion_problem",
+    "overdue_q",
+    "penalty_q",
+    "today",
+]
