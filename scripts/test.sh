@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, after `scripts/setup.sh --test`:
 #   lint (ruff), complete migrations, complete translations, README lists every setting,
-#   `check --deploy` with the production profile, bandit, then pytest on SQLite (browser tests
-#   included) and on PostgreSQL.
+#   `check --deploy` with the production profile, bandit, the direction of imports between apps,
+#   mypy, then pytest on SQLite (browser tests included) and on PostgreSQL.
 # Arguments go to both pytest runs: scripts/test.sh kuangan/core -k audit
 # Environment:
 #   KUANGAN_TEST_DATABASE_URL  PostgreSQL for the second run (default: the local server,
@@ -46,6 +46,10 @@ check "check --deploy with the production profile" \
   KUANGAN_DATA_DIR="$scratch/deploy" \
   $V/kuangan check --deploy --fail-level WARNING
 check "bandit" $V/bandit -q -r kuangan -ll -x '*/tests/*,*/migrations/*'
+check "imports between apps (no cycle, none hidden in a function)" \
+  $V/python scripts/check_app_imports.py
+check "mypy (services, rules, scope, audit typed)" \
+  env KUANGAN_DATA_DIR="$scratch/mypy" $V/mypy --cache-dir "$scratch/mypy-cache" kuangan
 
 # pytest's exit code 5 means "no test collected": an error, never a silent pass. In the
 # PostgreSQL run, when tests were chosen on the command line, it only means that all of them are
