@@ -3,6 +3,9 @@ through the services, as the application makes them."""
 
 import pytest
 
+# The browser tests' server and Chromium (one of each for the run, whichever app's tests use it).
+pytest_plugins = ["kuangan.core.tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_settings(settings, tmp_path):

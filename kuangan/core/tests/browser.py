@@ -5,8 +5,9 @@ The audit table refuses DELETE, so pytest-django's ``live_server`` (which flushe
 be used: the tests run ``kuangan demo --no-serve`` and ``kuangan serve`` (gunicorn) on a
 temporary data folder instead, exactly as a user would.
 
-A browser test module takes the fixtures at the end of this file (``kuangan_server``,
-``browser``, ``open_page``) with ``pytest_plugins = ["kuangan.core.tests.browser"]``."""
+The fixtures at the end of this file (``kuangan_server``, ``browser``, ``open_page``) are a
+pytest plugin, registered once for the whole run by the repository's ``conftest.py``: one
+server and, per test process, one Chromium for every app's browser tests."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 DEMO_PASSWORD = "Browser#Test2026"  # demo accounts of the throw-away test server only
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -51,10 +53,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def child_env(drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """The environment for a program the tests start: this one's, without the flag that lets
+    the ORM run beside Playwright's event loop in this process only (``BrowserSession``)."""
+    return {k: v for k, v in os.environ.items() if k not in {ASYNC_UNSAFE, *drop}}
+
+
 def server_env(data_dir: Path) -> dict[str, str]:
     """The environment of the test server: the caller's, minus any database URL (the browser
     tests always run on SQLite in their own folder), with the demo password fixed."""
-    env = {k: v for k, v in os.environ.items() if k != "KUANGAN_DATABASE_URL"}
+    env = child_env(drop=("KUANGAN_DATABASE_URL",))
     env.update(
         KUANGAN_DATA_DIR=str(data_dir),
         KUANGAN_STATIC_ROOT=str(data_dir / "static"),
@@ -322,7 +330,7 @@ class BrowserSession:
         if self._playwright is None:
             from playwright.sync_api import sync_playwright
 
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+            os.environ[ASYNC_UNSAFE] = "true"
             self._playwright_cm = sync_playwright()
             self._playwright = self._playwright_cm.__enter__()
         self._browser = self._playwright.chromium.launch(
@@ -350,15 +358,23 @@ class ResilientPage:
     def __init__(self, session: BrowserSession, open_context) -> None:
         self._session = session
         self._open_context = open_context
-        self._page = self._new_page(storage_state=None)
+        self.dialogs: list[str] = []  # the confirmation questions the pages asked (accepted)
         self._storage_state = None
+        self._page = self._new_page(storage_state=None)
 
     def _new_page(self, storage_state):
         context = self._open_context(self._session.browser(), storage_state)
-        page = context.new_page()
+        return self._prepare(context.new_page())
+
+    def _prepare(self, page):
         page.set_default_timeout(ACTION_TIMEOUT_MS)
         page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+        page.on("dialog", self._accept_dialog)
         return page
+
+    def _accept_dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.accept()
 
     def _replacement_page(self):
         """A new page in the same context (same cookies) if the context lives, else a new
@@ -368,9 +384,7 @@ class ResilientPage:
         except Exception as exc:  # noqa: BLE001 - the context went with the browser
             log.warning("browser context closed too (%s): opening a new one", exc)
             return self._new_page(self._storage_state)
-        page.set_default_timeout(ACTION_TIMEOUT_MS)
-        page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
-        return page
+        return self._prepare(page)
 
     def goto(self, url: str, **options):
         try:
@@ -394,6 +408,8 @@ class ResilientPage:
             log.debug("storage state not read: %s", exc)
 
     def __getattr__(self, name):
+        if name.startswith("_"):  # our own state, not yet set (or a probe such as Playwright's)
+            raise AttributeError(name)
         return getattr(self._page, name)
 
 
@@ -417,9 +433,10 @@ def browser(browser_session):
 
 @pytest.fixture
 def open_page(browser_session, kuangan_server):
-    """``open_page(viewport=...)``: a page in a fresh browser context (no cookies) whose
-    browser asks for Chinese, as users in Jilin do. After the test, no request may have left
-    the server, and no page may have logged an error (a CSP refusal is one)."""
+    """``open_page(viewport=..., **context options)``: a page in a fresh browser context (no
+    cookies) whose browser asks for Chinese, as users in Jilin do. Confirmation dialogs are
+    accepted and recorded in ``page.dialogs``. After the test, no request may have left the
+    server, and no page may have logged an error (a CSP refusal is one)."""
     recorders: list[PageRecorder] = []
     contexts: list = []
 

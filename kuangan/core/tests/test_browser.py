@@ -15,7 +15,6 @@ from openpyxl import load_workbook
 from .browser import DEMO_PASSWORD, has_cjk, login, screenshot
 
 # The fixtures kuangan_server, browser and open_page.
-pytest_plugins = ["kuangan.core.tests.browser"]
 pytestmark = pytest.mark.browser
 
 

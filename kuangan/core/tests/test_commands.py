@@ -2,7 +2,6 @@
 ``kuangan audit-verify`` on the demo data and after tampering, the console script's hyphenated
 names, and ``check --deploy`` with the production profile."""
 
-import os
 import secrets
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from django.db import connection
 
 from kuangan.core.demo import DEMO_USERS
 from kuangan.core.models import AuditEvent, Organization, User
+from kuangan.core.tests.browser import child_env
 
 from .test_audit import drop_audit_triggers
 
@@ -125,7 +125,7 @@ def test_the_console_script_accepts_hyphenated_names(monkeypatch):
 
 
 def production_env(tmp_path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KUANGAN_")}
+    env = {k: v for k, v in child_env().items() if not k.startswith("KUANGAN_")}
     env.update(
         KUANGAN_TESTING="0",
         KUANGAN_DEBUG="0",

@@ -6,79 +6,25 @@ rectification, uploads photos before and after, and asks for acceptance; the cou
 of 江源区 accepts it (销号); the hazard is then closed in the ledger and in the mine's two
 lists (两个清单) downloaded from the hazard's page. Screenshots go to test-artifacts/browser/.
 
-The fixtures start the server and the browser with the helpers of ``kuangan.core.tests.browser``
-(the same way as ``kuangan/core/tests/test_browser.py``)."""
+The server and the browser are the shared fixtures of ``kuangan.core.tests.browser``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 
 import pytest
 from openpyxl import load_workbook
 
 from kuangan.core.tests.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PageRecorder,
-    chromium_available,
     login,
     screenshot,
-    shared_server,
 )
 
 pytestmark = pytest.mark.browser
 
 MINE_CODE = "KA2206050009"  # a producing coal mine of the demo principal's enterprise, 江源区
-
-
-@pytest.fixture(scope="session")
-def kuangan_server(tmp_path_factory):
-    """The real server shared by every browser test of the run (see core's browser.py)."""
-    base = tmp_path_factory.getbasetemp()
-    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    with shared_server(root) as server:
-        yield server
-
-
-@pytest.fixture
-def browser():
-    if not chromium_available():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `scripts/setup.sh --test`.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def open_page(browser, kuangan_server):
-    """A page in a fresh browser context (Chinese, downloads allowed); afterwards no request
-    may have left the server and no page may have logged an error."""
-    recorders: list[PageRecorder] = []
-
-    def _open():
-        context = browser.new_context(
-            locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True
-        )
-        recorder = PageRecorder(kuangan_server.url)
-        recorder.attach(context)
-        recorders.append(recorder)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm questions
-        return page
-
-    yield _open
-    for recorder in recorders:
-        assert recorder.outside_requests() == [], "a page asked something of another host"
-        assert recorder.failed_resources == [], "resources that failed to load"
-        assert recorder.page_errors == [], "uncaught JavaScript errors"
-        assert recorder.console_errors == [], "errors in the browser console"
 
 
 def jpeg(colour: tuple[int, int, int]) -> bytes:

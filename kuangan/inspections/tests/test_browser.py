@@ -16,7 +16,6 @@ Every step goes through the pages (no API call). Screenshots go to test-artifact
 from __future__ import annotations
 
 import io
-import os
 import re
 import subprocess
 
@@ -24,15 +23,10 @@ import pytest
 from openpyxl import load_workbook
 
 from kuangan.core.tests.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DEMO_PASSWORD,
-    PageRecorder,
-    chromium_available,
     has_cjk,
     login,
     screenshot,
-    shared_server,
 )
 
 pytestmark = pytest.mark.browser
@@ -46,72 +40,6 @@ PHONE = {
 # The status labels as the Chinese pages show them (the app's translations).
 ACCEPTED, SUBMITTED, FINISHED, IN_PROGRESS = "已通过", "已报送", "已完成检查", "检查中"
 PHOTO_TAKEN = "2023-05-31 14:05"  # the EXIF DateTimeOriginal of the test photo, as shown
-
-
-# --- Fixtures (as in kuangan/core/tests/test_browser.py; to be merged into a shared conftest) ---
-
-
-@pytest.fixture(scope="session")
-def kuangan_server(tmp_path_factory):
-    """The real server on a demo database of its own, for the whole run (pytest-xdist's
-    workers share one)."""
-    base = tmp_path_factory.getbasetemp()
-    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    with shared_server(root) as server:
-        yield server
-
-
-@pytest.fixture
-def browser():
-    """Chromium for one test (Playwright's event loop must not outlive it: see core)."""
-    if not chromium_available():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: run `scripts/setup.sh --test`, or deselect the "
-            "browser tests with -m 'not browser'."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def open_page(browser, kuangan_server):
-    """``open_page(viewport=...)``: a page in a fresh browser context (no cookies) asking for
-    Chinese. Confirmation dialogs are accepted and recorded in ``page.dialogs``. After the
-    test, no request may have left the server and no page may have logged an error."""
-    recorders: list[PageRecorder] = []
-
-    def _open(viewport=None, **options):
-        context = browser.new_context(
-            locale="zh-CN",
-            viewport=viewport or {"width": 1280, "height": 900},
-            accept_downloads=True,
-            **options,
-        )
-        recorder = PageRecorder(kuangan_server.url)
-        recorder.attach(context)
-        recorders.append(recorder)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.dialogs = []
-
-        def _accept(dialog):
-            page.dialogs.append(dialog.message)
-            dialog.accept()
-
-        page.on("dialog", _accept)
-        return page
-
-    yield _open
-    for recorder in recorders:
-        assert recorder.requests, "the page made no request at all"
-        assert recorder.outside_requests() == [], "a page asked something of another host"
-        assert recorder.failed_resources == [], "resources that failed to load"
-        assert recorder.page_errors == [], "uncaught JavaScript errors"
-        assert recorder.console_errors == [], "errors in the browser console"
 
 
 # --- Helpers -----------------------------------------------------------------------------------
