@@ -9,12 +9,12 @@ import datetime as dt
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kuangan.core.api import ScopedViewSet, version_of
+from kuangan.core.api import ScopedEditViewSet, version_of
 from kuangan.core.models import Region
 from kuangan.registry.api import MineViewSet
 from kuangan.registry.models import Mine
@@ -43,13 +43,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         extra_kwargs = {"flood_season_start": {"required": False, "allow_null": True}}
 
 
-class CampaignViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ScopedViewSet,
-):
+class CampaignViewSet(ScopedEditViewSet):
     """Campaigns (综合整治): dates, five phases with deadlines, and the rule thresholds."""
 
     model = Campaign

@@ -3,19 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kuangan.core.forms import StyledForm
+from kuangan.core.forms import DateInput, StyledForm, date_widgets
 from kuangan.core.models import Region
 
 from . import services
 from .choices import PhaseKind
 from .models import Campaign
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class CampaignForm(StyledForm, forms.ModelForm):
@@ -25,10 +18,7 @@ class CampaignForm(StyledForm, forms.ModelForm):
         model = Campaign
         fields = services.CAMPAIGN_FIELDS
         widgets = {
-            "issued_on": DateInput(),
-            "starts_on": DateInput(),
-            "ends_on": DateInput(),
-            "flood_season_start": DateInput(),
+            **date_widgets("issued_on", "starts_on", "ends_on", "flood_season_start"),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.core.choices import OrganizationKind
-from kuangan.core.models import Organization, Region, TimeStampedModel, VersionedModel
+from kuangan.core.models import Organization, Region, TimeStampedModel, VersionedModel, reference
 from kuangan.core.scope import ScopedQuerySet, region_q, scope_of
 from kuangan.registry.models import Mine
 
@@ -65,9 +65,7 @@ class Campaign(VersionedModel, TimeStampedModel):
     document_number = models.CharField(_("document number"), max_length=64, blank=True)
     issuing_bodies = models.CharField(_("issuing bodies"), max_length=300, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
-    region = models.ForeignKey(
-        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="campaigns"
-    )
+    region = reference(Region, _("region"), related_name="campaigns")
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     slope_threshold_m = models.DecimalField(

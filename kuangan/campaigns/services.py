@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
 from kuangan.core.models import User
-from kuangan.core.services import ensure_visible, require_perm, save_versioned
+from kuangan.core.services import ensure_visible, require_perm, save_new, save_versioned
 
 from .choices import PHASE_ORDER
 from .models import Campaign, Phase
@@ -97,16 +97,13 @@ def _set_phases(campaign: Campaign, phases: list[dict[str, Any]]) -> None:
 def campaign_create(*, by: User, phases: Sequence[dict[str, Any]] = (), **fields: Any) -> Campaign:
     _check_fields(fields)
     require_perm(by, "campaigns.add_campaign")
-    with transaction.atomic():
-        campaign = Campaign(**fields)
-        campaign.full_clean()
-        campaign.save()
+
+    def with_phases(campaign: Campaign) -> dict[str, Any]:
         _set_phases(campaign, list(phases))
-        ensure_visible(by, campaign)
-        changes = audit.diff({}, audit.snapshot(campaign))
-        changes["phases"] = [None, _phase_snapshot(campaign)]
-        audit.record(actor=by, action=AuditAction.CREATED, obj=campaign, changes=changes)
-    return campaign
+        return {"phases": [None, _phase_snapshot(campaign)]}
+
+    with transaction.atomic():
+        return save_new(Campaign(**fields), by=by, related=with_phases)
 
 
 def campaign_update(

@@ -1,12 +1,14 @@
-from django.urls import path
+from kuangan.core.routes import object_routes
 
 from . import views
 
 app_name = "campaigns"
 
-urlpatterns: list = [
-    path("", views.CampaignLedger.as_view(), name="campaign_list"),
-    path("new/", views.CampaignFormView.as_view(), name="campaign_create"),
-    path("<int:pk>/", views.CampaignPage.as_view(), name="campaign_detail"),
-    path("<int:pk>/edit/", views.CampaignFormView.as_view(), name="campaign_edit"),
-]
+urlpatterns: list = object_routes(
+    "",
+    "campaign",
+    views.CampaignLedger,
+    views.CampaignFormView,
+    views.CampaignPage,
+    views.CampaignFormView,
+)

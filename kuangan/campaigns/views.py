@@ -9,20 +9,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView
 
 from kuangan.core.ledger import Column, LedgerView, Tab
-from kuangan.core.services import ConflictError
-from kuangan.core.views import ObjectPageView
+from kuangan.core.views import ObjectFormView, ObjectPageView
 from kuangan.registry import hooks as registry_hooks
 from kuangan.registry.filters import MineFilterSet
 from kuangan.registry.models import Mine
@@ -135,69 +128,33 @@ class CampaignPage(ObjectPageView):
         ]
 
 
-class CampaignFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
-    template_name = "core/form.html"
+class CampaignFormView(ObjectFormView):
+    """The province administrator's form of a campaign with its phases."""
+
+    model = Campaign
     form_class = CampaignForm
     permission_required = "campaigns.add_campaign"
-    campaign = None
+    edit_permission = "campaigns.change_campaign"
+    form_takes_user = False
+    title_create = gettext_lazy("New campaign")
+    title_edit = gettext_lazy("Edit campaign")
+    list_url = "campaigns:campaign_list"
+    help_text = gettext_lazy(
+        "The thresholds and the flood-season start are used by the scope rules for every "
+        "mine. Leave the flood-season start empty for June 1 of the starting year."
+    )
 
-    def dispatch(self, request, *args, **kwargs):
-        if "pk" in kwargs:
-            if request.user.is_authenticated:
-                self.campaign = get_object_or_404(
-                    Campaign.objects.visible_to(request.user), pk=kwargs["pk"]
-                )
-            self.permission_required = "campaigns.change_campaign"
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        if self.campaign is not None:
-            kwargs["instance"] = self.campaign
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["title"] = _("Edit campaign") if self.campaign else _("New campaign")
-        ctx["version"] = self.campaign.version if self.campaign else None
-        ctx["cancel_url"] = (
-            self.campaign.get_absolute_url()
-            if self.campaign
-            else reverse("campaigns:campaign_list")
-        )
-        ctx["help"] = _(
-            "The thresholds and the flood-season start are used by the scope rules for every "
-            "mine. Leave the flood-season start empty for June 1 of the starting year."
-        )
-        return ctx
-
-    def form_valid(self, form):
+    def save(self, form):
         data = form.campaign_data()
-        try:
-            if self.campaign is None:
-                campaign = services.campaign_create(
-                    by=self.request.user, phases=form.phases(), **data
-                )
-            else:
-                campaign = services.campaign_update(
-                    by=self.request.user,
-                    campaign=Campaign.objects.get(pk=self.campaign.pk),
-                    version=int(self.request.POST.get("version") or 0),
-                    phases=form.phases(),
-                    **data,
-                )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Saved."))
-        return redirect(campaign.get_absolute_url())
+        if self.object is None:
+            return services.campaign_create(by=self.request.user, phases=form.phases(), **data)
+        return services.campaign_update(
+            by=self.request.user,
+            campaign=self.fresh_object(),
+            version=self.posted_version(),
+            phases=form.phases(),
+            **data,
+        )
 
 
 # --- The verdict on the registry's mine pages -----------------------------------------------

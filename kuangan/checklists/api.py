@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -22,15 +22,16 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from kuangan.core import audit
-from kuangan.core.api import ScopedViewSet
+from kuangan.core.api import ScopedReadViewSet
 from kuangan.core.choices import AuditAction
 from kuangan.core.spreadsheets import XLSX_MIME
+from kuangan.core.views import file_response
 from kuangan.registry.models import Mine
 
 from . import applicability, exports, imports, services
@@ -206,7 +207,7 @@ _IMPORT_ERRORS = inline_serializer(
 # --- Reads ----------------------------------------------------------------------------------
 
 
-class HazardStandardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class HazardStandardViewSet(ScopedReadViewSet):
     """Versions of the major-hazard standards (``?in_force_on=YYYY-MM-DD``)."""
 
     model = HazardStandard
@@ -225,7 +226,7 @@ class HazardStandardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
         )
 
 
-class MajorHazardCriterionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class MajorHazardCriterionViewSet(ScopedReadViewSet):
     """Major-hazard criteria; filter by ``standard`` (id), ``part``, ``mine_kind``,
     ``in_force_on`` (the criteria of the versions in force on a date), ``category``."""
 
@@ -240,7 +241,7 @@ class MajorHazardCriterionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         return super().get_queryset().select_related("standard").order_by("pk")
 
 
-class ChecklistTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class ChecklistTemplateViewSet(ScopedReadViewSet):
     """Checklist versions. Published and retired ones for everyone; drafts for those who may
     change checklists."""
 
@@ -335,11 +336,7 @@ class ChecklistTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             body, content_type = exports.export_yaml([template]), "application/yaml"
         else:
             body, content_type = exports.export_xlsx([template]), XLSX
-        response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = (
-            f'attachment; filename="{template.code}-v{template.version}.{kind}"'
-        )
-        return response
+        return file_response(body, f"{template.code}-v{template.version}.{kind}", content_type)
 
     def _write(self, request, fn):
         template = self.get_object()
@@ -369,7 +366,7 @@ class ChecklistTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return self._write(request, services.checklist_retire)
 
 
-class ChecklistAspectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class ChecklistAspectViewSet(ScopedReadViewSet):
     model = ChecklistAspect
     serializer_class = ChecklistAspectSerializer
     filterset_class = ChecklistAspectFilterSet
@@ -381,7 +378,7 @@ class ChecklistAspectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, S
         )
 
 
-class ChecklistItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class ChecklistItemViewSet(ScopedReadViewSet):
     """Items; filter by ``template`` (a version's id), ``aspect``, ``criterion`` (code),
     ``has_criteria``, ``mine_kind``."""
 

@@ -12,7 +12,7 @@ class ChecklistsConfig(AppConfig):
 
         from . import models  # noqa: F401  (connects the criteria-link guard)
 
-        for item in (
+        navigation.register(
             navigation.MenuItem(
                 "campaign",
                 _("Checklist library"),
@@ -29,5 +29,4 @@ class ChecklistsConfig(AppConfig):
                 icon="alert-triangle",
                 order=45,
             ),
-        ):
-            navigation.register(item)
+        )

@@ -2,17 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.core.choices import ChoiceSet
-
-
-class MineKind(models.TextChoices):
-    """The mine kinds of the registry (``Mine.kind``); repeated here so that this app does not
-    import the registry at module import time. A test checks that both lists agree."""
-
-    COAL_UNDERGROUND = "coal_underground", _("Underground coal mine")
-    COAL_OPEN_PIT = "coal_open_pit", _("Open-pit coal mine")
-    METAL_UNDERGROUND = "metal_underground", _("Metal/non-metal underground mine")
-    METAL_OPEN_PIT = "metal_open_pit", _("Metal/non-metal open-pit mine")
-    TAILINGS_POND = "tailings_pond", _("Tailings pond")
+from kuangan.registry.choices import MineKind  # the registry's kinds (``Mine.kind``)
 
 
 class ChecklistFamily(models.TextChoices):

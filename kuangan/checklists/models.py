@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Self
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -25,7 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kuangan.core.models import TimeStampedModel
+from kuangan.core.models import TimeStampedModel, reference, user_reference
 from kuangan.core.scope import ScopedQuerySet
 
 from . import conditions
@@ -181,12 +180,7 @@ class MajorHazardCriterionQuerySet(ReadableByAllQuerySet):
 class MajorHazardCriterion(models.Model):
     """One situation (情形) that makes a major accident hazard, e.g. 令第4号 Art. 4 (1)."""
 
-    standard = models.ForeignKey(
-        HazardStandard,
-        on_delete=models.PROTECT,
-        related_name="criteria",
-        verbose_name=_("standard"),
-    )
+    standard = reference(HazardStandard, _("standard"), related_name="criteria")
     code = models.CharField(_("code"), max_length=32, unique=True)
     part = models.CharField(
         _("part"), max_length=2, choices=StandardPart.choices, blank=True, default=""
@@ -315,32 +309,11 @@ class ChecklistTemplate(TimeStampedModel):
         related_name="+",
         verbose_name=_("copied from"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = user_reference(_("created by"), optional=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("published by"),
-    )
+    published_by = user_reference(_("published by"), optional=True)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
-    retired_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("retired by"),
-    )
+    retired_by = user_reference(_("retired by"), optional=True)
 
     objects = ChecklistTemplateQuerySet.as_manager()
 

@@ -255,7 +255,7 @@ def checklist_draft_create(*, by: User | None, template: ChecklistTemplate) -> C
             by,
             AuditAction.CREATED,
             draft,
-            {"copied_from": [None, source.pk], "version": [None, draft.version]},
+            audit.added({"copied_from": source.pk, "version": draft.version}),
         )
     return draft
 

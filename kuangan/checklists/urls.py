@@ -1,5 +1,7 @@
 from django.urls import path
 
+from kuangan.core.routes import object_routes
+
 from . import views
 
 app_name = "checklists"
@@ -40,8 +42,15 @@ urlpatterns = [
         views.ItemDeleteView.as_view(),
         name="item_delete",
     ),
-    path("criteria/", views.CriterionLedger.as_view(), name="criterion_list"),
-    path("criteria/<str:code>/", views.CriterionPage.as_view(), name="criterion_detail"),
+    *object_routes(
+        "criteria/",
+        "criterion",
+        views.CriterionLedger,
+        None,
+        views.CriterionPage,
+        None,
+        key="<str:code>",
+    ),
     path("standards/", views.StandardLedger.as_view(), name="standard_list"),
     path("mines/", views.ApplicableChooserView.as_view(), name="mine_choose"),
     path("mines/<str:code>/", views.MineItemsView.as_view(), name="mine_items"),

@@ -15,7 +15,7 @@ class CoreConfig(AppConfig):
 
         post_migrate.connect(sync_role_groups, dispatch_uid="kuangan_sync_role_groups")
 
-        for item in [
+        navigation.register(
             MenuItem("work", _("Home"), "core:home", icon="home", order=1),
             MenuItem("work", _("Notifications"), "core:notifications", icon="bell", order=90),
             MenuItem(
@@ -46,5 +46,4 @@ class CoreConfig(AppConfig):
                 order=30,
             ),
             MenuItem("system", _("API documentation"), "api-docs", icon="api", order=80),
-        ]:
-            navigation.register(item)
+        )

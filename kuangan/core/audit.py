@@ -76,6 +76,12 @@ def diff(before: dict | None, after: dict | None) -> dict:
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
+def added(values: dict) -> dict:
+    """``{"field": [None, value]}``: the changes of values set for the first time (a new
+    record's own figures, a link made), as ``diff`` writes them."""
+    return {k: [None, v] for k, v in values.items()}
+
+
 def _canonical(fields: dict) -> bytes:
     return json.dumps(
         fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder

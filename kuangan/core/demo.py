@@ -118,54 +118,34 @@ def _org(**fields) -> Organization:
     return org
 
 
+def _regulator(agency: str, name: str, region: Region, **fields) -> Organization:
+    return _org(name=name, kind=OrganizationKind.REGULATOR, agency=agency, region=region, **fields)
+
+
 def load(ctx: dict) -> None:
     rng = random.Random(2023)
     regions = {r.code: r for r in Region.objects.all()}
     orgs: dict[str, Organization] = {}
     province = regions["220000"]
-    orgs["province"] = _org(
-        name="吉林省应急管理厅",
-        kind=OrganizationKind.REGULATOR,
-        agency=RegulatorAgency.EMERGENCY,
-        region=province,
-        address="长春市",
-    )
+    emergency, mine_safety = RegulatorAgency.EMERGENCY, RegulatorAgency.MINE_SAFETY_ADMIN
+    orgs["province"] = _regulator(emergency, "吉林省应急管理厅", province, address="长春市")
     for code, region in regions.items():
         if region.level == "city":
-            orgs[f"city:{code}"] = _org(
-                name=f"{region.name}应急管理局",
-                kind=OrganizationKind.REGULATOR,
-                agency=RegulatorAgency.EMERGENCY,
-                region=region,
-                parent=orgs["province"],
+            orgs[f"city:{code}"] = _regulator(
+                emergency, f"{region.name}应急管理局", region, parent=orgs["province"]
             )
     for code, region in regions.items():
         if region.level == "county":
             parent = (
                 orgs["province"] if region.province_direct else orgs[f"city:{region.parent.code}"]
             )
-            orgs[f"county:{code}"] = _org(
-                name=f"{region.name}应急管理局",
-                kind=OrganizationKind.REGULATOR,
-                agency=RegulatorAgency.EMERGENCY,
-                region=region,
-                parent=parent,
+            orgs[f"county:{code}"] = _regulator(
+                emergency, f"{region.name}应急管理局", region, parent=parent
             )
-    msa = _org(
-        name="国家矿山安全监察局吉林局",
-        kind=OrganizationKind.REGULATOR,
-        agency=RegulatorAgency.MINE_SAFETY_ADMIN,
-        region=province,
-    )
+    msa = _regulator(mine_safety, "国家矿山安全监察局吉林局", province)
     orgs["msa"] = msa
     for i, (name, codes) in enumerate(ENFORCEMENT_OFFICES.items(), start=1):
-        office = _org(
-            name=name,
-            kind=OrganizationKind.REGULATOR,
-            agency=RegulatorAgency.MINE_SAFETY_ADMIN,
-            region=province,
-            parent=msa,
-        )
+        office = _regulator(mine_safety, name, province, parent=msa)
         office.jurisdiction.set([regions[c] for c in codes])
         orgs[f"msa:{i}"] = office
     for code in ("220600", "220605", "220581"):

@@ -265,11 +265,7 @@ def attachment_add(*, by, target: models.Model, uploaded_file, description: str 
                 actor=by,
                 action=AuditAction.FILE_UPLOADED,
                 obj=attachment,
-                changes={
-                    "name": [None, name],
-                    "sha256": [None, info.sha256],
-                    "size": [None, info.size],
-                },
+                changes=audit.added({"name": name, "sha256": info.sha256, "size": info.size}),
             )
         except Exception:
             attachment.file.delete(save=False)

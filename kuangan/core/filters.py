@@ -28,6 +28,19 @@ class RegionSubtreeFilter(django_filters.ModelChoiceFilter):
         return qs.filter(in_subtree(self.lookup, value))
 
 
+def date_range(
+    field_name: str, from_label, until_label
+) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """The two filters of a period on one date field: from (``gte``) and until (``lte``)::
+
+    found_after, found_before = date_range("found_on", _("Found from"), _("Found until"))
+    """
+    return (
+        django_filters.DateFilter(label=from_label, field_name=field_name, lookup_expr="gte"),
+        django_filters.DateFilter(label=until_label, field_name=field_name, lookup_expr="lte"),
+    )
+
+
 class OrganizationFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrganizationKind.choices)
     region = RegionSubtreeFilter(label=_("Region"))

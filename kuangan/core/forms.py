@@ -36,6 +36,20 @@ def apply_errors(form, exc) -> None:
         form.add_error(None, exc.messages)
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker (an ``<input type="date">``, whose value is ISO 8601)."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def date_widgets(*names: str) -> dict[str, DateInput]:
+    """``Meta.widgets`` of a model form: the date picker for each of the date fields ``names``."""
+    return {name: DateInput() for name in names}
+
+
 class StyledForm:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

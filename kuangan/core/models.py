@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cached_property
+from typing import Any, Literal, TypeVar, overload
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -40,6 +43,84 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+# --- References -----------------------------------------------------------------------------
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+@overload
+def reference(
+    to: type[_M],
+    verbose_name: Any,
+    *,
+    optional: Literal[False] = False,
+    related_name: str = "+",
+    one_to_one: bool = False,
+    **options: Any,
+) -> models.ForeignKey[_M, _M]: ...
+@overload
+def reference(
+    to: type[_M],
+    verbose_name: Any,
+    *,
+    optional: Literal[True],
+    related_name: str = "+",
+    one_to_one: bool = False,
+    **options: Any,
+) -> models.ForeignKey[_M | None, _M | None]: ...
+@overload
+def reference(
+    to: str,
+    verbose_name: Any,
+    *,
+    optional: bool = False,
+    related_name: str = "+",
+    one_to_one: bool = False,
+    **options: Any,
+) -> Any: ...
+def reference(
+    to: Any,
+    verbose_name: Any,
+    *,
+    optional: bool = False,
+    related_name: str = "+",
+    one_to_one: bool = False,
+    **options: Any,
+) -> Any:
+    """A reference that keeps what it points at (``on_delete=PROTECT``): a foreign key, or a
+    one-to-one field with ``one_to_one``. ``optional``: it may be empty (``null`` and
+    ``blank``). Without a ``related_name`` the target gets no reverse accessor."""
+    if optional:
+        options.update(null=True, blank=True)
+    field = models.OneToOneField if one_to_one else models.ForeignKey
+    return field(
+        to,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        **options,
+    )
+
+
+@overload
+def user_reference(
+    verbose_name: Any, *, optional: Literal[False] = False, **options: Any
+) -> models.ForeignKey[User, User]: ...
+@overload
+def user_reference(
+    verbose_name: Any, *, optional: Literal[True], **options: Any
+) -> models.ForeignKey[User | None, User | None]: ...
+def user_reference(verbose_name: Any, *, optional: bool = False, **options: Any) -> Any:
+    """The user who did something (recorded, decided, signed …): a ``reference`` to a user."""
+    return reference(settings.AUTH_USER_MODEL, verbose_name, optional=optional, **options)
+
+
+def coordinate(verbose_name: Any) -> models.DecimalField[Any, Decimal | None]:
+    """A longitude or a latitude in degrees (six decimals: about 0.1 m), optional."""
+    return models.DecimalField(verbose_name, max_digits=9, decimal_places=6, null=True, blank=True)
+
+
 # --- Regions --------------------------------------------------------------------------------
 
 
@@ -58,22 +139,11 @@ class Region(models.Model):
     code = models.CharField(_("division code"), max_length=6, unique=True)
     name = models.CharField(_("name"), max_length=64)
     level = models.CharField(_("level"), max_length=10, choices=RegionLevel.choices)
-    parent = models.ForeignKey(
-        "self",
-        verbose_name=_("governed by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-    )
+    parent = reference("self", _("governed by"), optional=True, related_name="children")
     path = models.CharField(_("jurisdiction path"), max_length=64, unique=True, db_index=True)
     province_direct = models.BooleanField(_("governed directly by the province"), default=False)
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
+    longitude = coordinate(_("longitude"))
+    latitude = coordinate(_("latitude"))
 
     objects = RegionQuerySet.as_manager()
 
@@ -126,17 +196,8 @@ class Organization(TimeStampedModel, VersionedModel):
         help_text=_("For regulators: emergency bureau or national mine safety office."),
     )
     name = models.CharField(_("name"), max_length=128)
-    region = models.ForeignKey(
-        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="organizations"
-    )
-    parent = models.ForeignKey(
-        "self",
-        verbose_name=_("parent organisation"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-    )
+    region = reference(Region, _("region"), related_name="organizations")
+    parent = reference("self", _("parent organisation"), optional=True, related_name="children")
     jurisdiction = models.ManyToManyField(
         Region,
         verbose_name=_("jurisdiction"),
@@ -240,14 +301,7 @@ class KuanganUserManager(UserManager.from_queryset(UserQuerySet)):
 class User(AbstractUser, VersionedModel):
     real_name = models.CharField(_("real name"), max_length=64, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    organization = models.ForeignKey(
-        Organization,
-        verbose_name=_("organisation"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="users",
-    )
+    organization = reference(Organization, _("organisation"), optional=True, related_name="users")
     must_change_password = models.BooleanField(_("must change password"), default=False)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
     current_login_at = models.DateTimeField(_("current login at"), null=True, blank=True)
@@ -258,6 +312,10 @@ class User(AbstractUser, VersionedModel):
     )
 
     objects = KuanganUserManager()
+
+    # The history of an invited expert's account names the inspection (read by name from the
+    # app registry when the history is shown: core does not import inspections).
+    history_choices = {"expert_for_inspection": "inspections.Inspection"}
 
     class Meta:
         verbose_name = _("user")
@@ -274,6 +332,13 @@ class User(AbstractUser, VersionedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("core:user_detail", args=[self.pk])
+
+    @classmethod
+    def with_password(cls, password: str, **fields: Any) -> User:
+        """A new account (not saved yet) whose password is ``password``, set now."""
+        user = cls(password_changed_at=timezone.now(), **fields)
+        user.set_password(password)
+        return user
 
     @cached_property
     def roles(self) -> frozenset[str]:
@@ -446,17 +511,11 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(
-        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
+    uploaded_by = reference(User, _("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     taken_at = models.DateTimeField(_("photo taken at"), null=True, blank=True)
-    gps_latitude = models.DecimalField(
-        _("photo latitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    gps_longitude = models.DecimalField(
-        _("photo longitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
+    gps_latitude = coordinate(_("photo latitude"))
+    gps_longitude = coordinate(_("photo longitude"))
 
     class Meta:
         verbose_name = _("attachment")

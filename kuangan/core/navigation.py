@@ -30,9 +30,11 @@ SECTIONS = {
 _ITEMS: list[MenuItem] = []
 
 
-def register(item: MenuItem) -> None:
-    if item not in _ITEMS:
-        _ITEMS.append(item)
+def register(*items: MenuItem) -> None:
+    """Add menu items (registering one twice is harmless)."""
+    for item in items:
+        if item not in _ITEMS:
+            _ITEMS.append(item)
 
 
 def _allowed(user, item: MenuItem) -> bool:

@@ -92,19 +92,31 @@ def ensure_visible(actor: User, obj: models.Model) -> None:
         raise PermissionDenied(_("The result would lie outside your jurisdiction."))
 
 
-def save_new(obj: M, *, by: User, changes: dict[str, Any] | None = None) -> M:
+def save_new(
+    obj: M,
+    *,
+    by: User,
+    changes: dict[str, Any] | None = None,
+    related: Callable[[M], dict[str, Any] | None] | None = None,
+) -> M:
     """Insert the new record ``obj`` through the one door of creation: validate it
     (``full_clean``), save it, re-check that it lies in ``by``'s scope (``ensure_visible``) and
     record one ``created`` audit event with its values and the further ``changes`` (e.g. the
-    many-to-many values the caller sets next). Call it inside the service's transaction."""
+    many-to-many values the caller sets next). Call it inside the service's transaction.
+
+    ``related(obj)``, when given, writes the rows that come with the new record once it has
+    its id (its phases, its members, its checklist items) before the scope re-check, and
+    returns what the audit event says of them (``{"phases": [None, …]}``), which is what
+    they are in the database, not what was asked for."""
     obj.full_clean()
     obj.save()
+    written = related(obj) if related is not None else None
     ensure_visible(by, obj)
     audit.record(
         actor=by,
         action=AuditAction.CREATED,
         obj=obj,
-        changes={**audit.diff({}, audit.snapshot(obj)), **(changes or {})},
+        changes={**audit.diff({}, audit.snapshot(obj)), **(changes or {}), **(written or {})},
     )
     return obj
 
@@ -306,18 +318,15 @@ def organization_create(
     unknown = set(fields) - set(ORGANIZATION_FIELDS)
     if unknown:
         raise ValidationError({key: _("This field cannot be set here.") for key in unknown})
+
+    def governed(org: Organization) -> dict[str, Any] | None:
+        if not jurisdiction:
+            return None
+        org.jurisdiction.set(jurisdiction)
+        return {"jurisdiction": [[], _jurisdiction_codes(org)]}
+
     with transaction.atomic():
-        org = Organization(**fields)
-        org.full_clean()
-        org.save()
-        if jurisdiction:
-            org.jurisdiction.set(jurisdiction)
-        ensure_visible(by, org)
-        changes = audit.diff({}, audit.snapshot(org))
-        if jurisdiction:
-            changes["jurisdiction"] = [[], _jurisdiction_codes(org)]
-        audit.record(actor=by, action=AuditAction.CREATED, obj=org, changes=changes)
-    return org
+        return save_new(Organization(**fields), by=by, related=governed)
 
 
 def organization_update(

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from kuangan.core.routes import object_routes
+
 from . import views
 
 app_name = "core"
@@ -14,18 +16,17 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
-    path("organizations/", views.OrganizationLedger.as_view(), name="organization_list"),
-    path("organizations/new/", views.OrganizationFormView.as_view(), name="organization_create"),
-    path("organizations/<int:pk>/", views.OrganizationPage.as_view(), name="organization_detail"),
-    path(
-        "organizations/<int:pk>/edit/",
-        views.OrganizationFormView.as_view(),
-        name="organization_edit",
+    *object_routes(
+        "organizations/",
+        "organization",
+        views.OrganizationLedger,
+        views.OrganizationFormView,
+        views.OrganizationPage,
+        views.OrganizationFormView,
     ),
-    path("users/", views.UserLedger.as_view(), name="user_list"),
-    path("users/new/", views.UserFormView.as_view(), name="user_create"),
-    path("users/<int:pk>/", views.UserPage.as_view(), name="user_detail"),
-    path("users/<int:pk>/edit/", views.UserFormView.as_view(), name="user_edit"),
+    *object_routes(
+        "users/", "user", views.UserLedger, views.UserFormView, views.UserPage, views.UserFormView
+    ),
     path("users/<int:pk>/roles/", views.UserRolesView.as_view(), name="user_roles"),
     path("users/<int:pk>/<str:action>/", views.UserActionView.as_view(), name="user_action"),
     path("roles/", views.role_overview, name="roles"),

@@ -22,7 +22,7 @@ class HazardsConfig(AppConfig):
         # The registry (lower) shows a mine as suspended while a suspension order is in force.
         register_suspension_source(lambda: Order.objects.in_force().filter(kind=OrderKind.SUSPEND))
 
-        for item in (
+        navigation.register(
             navigation.MenuItem(
                 "work",
                 _("Hazard ledger"),
@@ -63,5 +63,4 @@ class HazardsConfig(AppConfig):
                 icon="shield-half",
                 order=34,
             ),
-        ):
-            navigation.register(item)
+        )

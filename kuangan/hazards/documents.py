@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
+from kuangan.core.views import file_response
+
 from .models import Order
 from .services import render_docx, render_pdf
 
@@ -13,10 +15,7 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 def order_document(order: Order, fmt: str, *, inline: bool = False) -> HttpResponse:
     """The document of ``order`` as ``fmt`` (``docx`` or ``pdf``), sent as an attachment or,
     with ``inline``, to be shown in the browser."""
+    name = f"order-{order.pk}.{fmt}"
     if fmt == "pdf":
-        response = HttpResponse(render_pdf(order), content_type="application/pdf")
-    else:
-        response = HttpResponse(render_docx(order), content_type=DOCX_MIME)
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="order-{order.pk}.{fmt}"'
-    return response
+        return file_response(render_pdf(order), name, "application/pdf", inline=inline)
+    return file_response(render_docx(order), name, DOCX_MIME, inline=inline)

@@ -6,8 +6,8 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.checklists.models import MajorHazardCriterion
-from kuangan.core.filters import RegionSubtreeFilter
-from kuangan.registry.models import Mine
+from kuangan.core.filters import date_range
+from kuangan.registry.filters import MineRowsFilterSet
 
 from .choices import (
     ControlLevel,
@@ -47,20 +47,6 @@ class SubsetFilter(django_filters.BooleanFilter):
         return rows if value else qs.exclude(pk__in=rows.values("pk"))
 
 
-class MineRowsFilterSet(django_filters.FilterSet):
-    """Rows of one mine each: filtered by the region (its subtree) and by the mine, which
-    offers (and accepts) only the mines the user can see."""
-
-    region = RegionSubtreeFilter(label=_("Region"), lookup="mine__region")
-    mine = django_filters.ModelChoiceFilter(label=_("Mine"), queryset=Mine.objects.none())
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            self.filters["mine"].queryset = Mine.objects.visible_to(user)
-
-
 class HazardFilterSet(MineRowsFilterSet):
     level = django_filters.ChoiceFilter(label=_("Level"), choices=HazardLevel.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=HazardStatus.choices)
@@ -75,12 +61,7 @@ class HazardFilterSet(MineRowsFilterSet):
         field_name="criterion__category",
         choices=criterion_categories,
     )
-    found_after = django_filters.DateFilter(
-        label=_("Found from"), field_name="found_on", lookup_expr="gte"
-    )
-    found_before = django_filters.DateFilter(
-        label=_("Found until"), field_name="found_on", lookup_expr="lte"
-    )
+    found_after, found_before = date_range("found_on", _("Found from"), _("Found until"))
 
     class Meta:
         model = Hazard
@@ -110,12 +91,7 @@ class HazardFilterSet(MineRowsFilterSet):
 class OrderFilterSet(MineRowsFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrderKind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=OrderStatus.choices)
-    issued_after = django_filters.DateFilter(
-        label=_("Issued from"), field_name="issued_on", lookup_expr="gte"
-    )
-    issued_before = django_filters.DateFilter(
-        label=_("Issued until"), field_name="issued_on", lookup_expr="lte"
-    )
+    issued_after, issued_before = date_range("issued_on", _("Issued from"), _("Issued until"))
 
     class Meta:
         model = Order
@@ -123,12 +99,7 @@ class OrderFilterSet(MineRowsFilterSet):
 
 
 class MonthlyCheckFilterSet(MineRowsFilterSet):
-    month_from = django_filters.DateFilter(
-        label=_("From month"), field_name="month", lookup_expr="gte"
-    )
-    month_until = django_filters.DateFilter(
-        label=_("Until month"), field_name="month", lookup_expr="lte"
-    )
+    month_from, month_until = date_range("month", _("From month"), _("Until month"))
 
     class Meta:
         model = MonthlyMajorHazardCheck

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.checklists.models import MajorHazardCriterion
-from kuangan.core.forms import StyledForm
+from kuangan.core.forms import DateInput, StyledForm
 from kuangan.registry.models import Mine
 
 from .choices import (
@@ -22,13 +22,6 @@ from .choices import (
     RiskLevel,
 )
 from .models import Hazard
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class CriterionChoiceField(forms.ModelChoiceField):

@@ -12,7 +12,7 @@ class InspectionsConfig(AppConfig):
 
         from . import panels  # noqa: F401  (registers the home panels)
 
-        for item in (
+        navigation.register(
             navigation.MenuItem(
                 "work",
                 _("Inspections"),
@@ -46,5 +46,4 @@ class InspectionsConfig(AppConfig):
                 order=22,
                 roles=frozenset({"group_inspector"}),
             ),
-        ):
-            navigation.register(item)
+        )

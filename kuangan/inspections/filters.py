@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.campaigns.models import Campaign
-from kuangan.core.filters import RegionSubtreeFilter
+from kuangan.core.filters import RegionSubtreeFilter, date_range
 
 from .choices import InspectionKind, InspectionStatus
 from .models import Inspection
@@ -20,11 +20,8 @@ class InspectionFilterSet(django_filters.FilterSet):
         label=_("Campaign"), queryset=Campaign.objects.all()
     )
     mine = django_filters.CharFilter(label=_("Mine code"), field_name="mine__code")
-    submitted_from = django_filters.DateFilter(
-        label=_("Submitted from"), field_name="submitted_at__date", lookup_expr="gte"
-    )
-    submitted_to = django_filters.DateFilter(
-        label=_("Submitted until"), field_name="submitted_at__date", lookup_expr="lte"
+    submitted_from, submitted_to = date_range(
+        "submitted_at__date", _("Submitted from"), _("Submitted until")
     )
 
     class Meta:

@@ -12,8 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kuangan.core.models import Region, TimeStampedModel, VersionedModel
+from kuangan.campaigns.models import Campaign
+from kuangan.checklists.models import ChecklistItem, ChecklistTemplate, MajorHazardCriterion
+from kuangan.core.models import Region, TimeStampedModel, VersionedModel, reference, user_reference
 from kuangan.core.scope import ScopedQuerySet
+from kuangan.registry.models import Mine, MineRow, MineScopedQuerySet
 
 from .choices import (
     DONE_STATUSES,
@@ -64,32 +67,15 @@ class InspectionTeam(VersionedModel, TimeStampedModel):
     """An enforcement team (执法工作组) of a campaign, formed by a regulator for its region
     (分级分类: a provincial, city or county team)."""
 
-    campaign = models.ForeignKey(
-        "campaigns.Campaign",
-        verbose_name=_("campaign"),
-        on_delete=models.PROTECT,
-        related_name="inspection_teams",
-    )
-    region = models.ForeignKey(
-        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
-    )
+    campaign = reference(Campaign, _("campaign"), related_name="inspection_teams")
+    region = reference(Region, _("region"))
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=TeamLevel.choices)
-    leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("team leader"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    leader = user_reference(_("team leader"))
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("members"), blank=True, related_name="+"
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_reference(_("created by"))
 
     objects = InspectionTeamQuerySet.as_manager()
 
@@ -113,10 +99,7 @@ class InspectionTeam(VersionedModel, TimeStampedModel):
 # --- Inspections -----------------------------------------------------------------------------
 
 
-class InspectionQuerySet(ScopedQuerySet):
-    scope_region = "mine__region"
-    scope_enterprise = "mine__enterprise"
-
+class InspectionQuerySet(MineScopedQuerySet):
     def visible_to_guest(self, user):
         """An invited expert's temporary account (no organisation, no roles) sees only the
         inspections it is a team member of, while the invitation lasts."""
@@ -138,37 +121,15 @@ class InspectionQuerySet(ScopedQuerySet):
         return self.exclude(status=S.REDO)
 
 
-class Inspection(VersionedModel, TimeStampedModel):
+class Inspection(MineRow, VersionedModel, TimeStampedModel):
     """One inspection of one mine against one pinned, published checklist version."""
 
     kind = models.CharField(_("kind"), max_length=12, choices=InspectionKind.choices)
-    mine = models.ForeignKey(
-        "registry.Mine",
-        verbose_name=_("mine"),
-        on_delete=models.PROTECT,
-        related_name="inspections",
-    )
-    campaign = models.ForeignKey(
-        "campaigns.Campaign",
-        verbose_name=_("campaign"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="inspections",
-    )
-    template = models.ForeignKey(
-        "checklists.ChecklistTemplate",
-        verbose_name=_("checklist"),
-        on_delete=models.PROTECT,
-        related_name="inspections",
-    )
-    team = models.ForeignKey(
-        InspectionTeam,
-        verbose_name=_("enforcement team"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="inspections",
+    mine = reference(Mine, _("mine"), related_name="inspections")
+    campaign = reference(Campaign, _("campaign"), optional=True, related_name="inspections")
+    template = reference(ChecklistTemplate, _("checklist"), related_name="inspections")
+    team = reference(
+        InspectionTeam, _("enforcement team"), optional=True, related_name="inspections"
     )
     status = models.CharField(
         _("status"), max_length=12, choices=InspectionStatus.choices, default=S.PLANNED
@@ -181,49 +142,27 @@ class Inspection(VersionedModel, TimeStampedModel):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("submitted by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    submitted_by = user_reference(_("submitted by"), optional=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reviewed by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    reviewed_by = user_reference(_("reviewed by"), optional=True)
     review_reason = models.TextField(_("review opinion"), blank=True)
     redo_reasons = models.JSONField(_("redo reasons"), default=list, blank=True)
-    supersedes = models.OneToOneField(
+    supersedes = reference(
         "self",
-        verbose_name=_("supersedes"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+        _("supersedes"),
+        optional=True,
         related_name="superseded_by",
         help_text=_("The inspection this one redoes (推倒重来)."),
+        one_to_one=True,
     )
-    subject = models.ForeignKey(
+    subject = reference(
         "self",
-        verbose_name=_("self-inspection checked"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+        _("self-inspection checked"),
+        optional=True,
         related_name="checks",
         help_text=_("For a group or supervision inspection: the self-inspection it reviews."),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_reference(_("created by"))
 
     objects = InspectionQuerySet.as_manager()
 
@@ -259,9 +198,6 @@ class Inspection(VersionedModel, TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("inspections:inspection_detail", args=[self.pk])
-
-    def audit_region(self) -> Region:
-        return self.mine.region
 
     # --- transition guards ------------------------------------------------------------------
 
@@ -301,14 +237,7 @@ class TeamMember(models.Model):
         Inspection, verbose_name=_("inspection"), on_delete=models.CASCADE, related_name="members"
     )
     role = models.CharField(_("role"), max_length=8, choices=TeamRole.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("account"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="inspection_memberships",
-    )
+    user = user_reference(_("account"), optional=True, related_name="inspection_memberships")
     name = models.CharField(_("name"), max_length=64)
     organization_name = models.CharField(_("work unit"), max_length=128, blank=True)
     title = models.CharField(_("title or speciality"), max_length=64, blank=True)
@@ -352,12 +281,7 @@ class ItemResult(models.Model):
         on_delete=models.CASCADE,
         related_name="results",
     )
-    item = models.ForeignKey(
-        "checklists.ChecklistItem",
-        verbose_name=_("checklist item"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    item = reference(ChecklistItem, _("checklist item"))
     order = models.PositiveIntegerField(_("order"))
     undecided = models.BooleanField(
         _("applicability to confirm on site"),
@@ -372,26 +296,12 @@ class ItemResult(models.Model):
     hazard_level = models.CharField(
         _("hazard level"), max_length=8, choices=HazardLevel.choices, blank=True
     )
-    criterion = models.ForeignKey(
-        "checklists.MajorHazardCriterion",
-        verbose_name=_("major-hazard criterion"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    criterion = reference(MajorHazardCriterion, _("major-hazard criterion"), optional=True)
     disposal = models.CharField(
         _("disposal opinion"), max_length=16, choices=Disposal.choices, blank=True
     )
     disposal_note = models.CharField(_("disposal details"), max_length=300, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    recorded_by = user_reference(_("recorded by"), optional=True)
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
 
     objects = ItemResultQuerySet.as_manager()
@@ -468,14 +378,7 @@ class SelfInspectionReport(TimeStampedModel):
     summary = models.TextField(_("summary"), blank=True)
     rectification = models.TextField(_("rectification status"), blank=True)
     commitment = models.TextField(_("commitment letter"), blank=True)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("signed by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    signed_by = user_reference(_("signed by"), optional=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64, blank=True)
     signed_content = models.JSONField(_("signed content"), null=True, blank=True)
@@ -519,14 +422,7 @@ class InspectionReport(TimeStampedModel):
     recommendations = models.TextField(_("recommendations"), blank=True)
     sent_on = models.DateField(_("sent to the local government on"), null=True, blank=True)
     sent_to = models.CharField(_("recipient"), max_length=200, blank=True)
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("sent by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    sent_by = user_reference(_("sent by"), optional=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -558,15 +454,8 @@ class LookbackDraw(models.Model):
     """A look-back (回头看) sample: the full-coverage part and a random sample of the rest at
     a ratio, drawn with a recorded seed so that the draw can be repeated and checked."""
 
-    campaign = models.ForeignKey(
-        "campaigns.Campaign",
-        verbose_name=_("campaign"),
-        on_delete=models.PROTECT,
-        related_name="lookback_draws",
-    )
-    region = models.ForeignKey(
-        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
-    )
+    campaign = reference(Campaign, _("campaign"), related_name="lookback_draws")
+    region = reference(Region, _("region"))
     cities = models.JSONField(_("cities checked in full"), default=list, blank=True)
     counties = models.JSONField(_("key counties checked in full"), default=list, blank=True)
     key_mines = models.JSONField(_("key mines checked in full"), default=list, blank=True)
@@ -575,12 +464,7 @@ class LookbackDraw(models.Model):
     population = models.JSONField(_("mines in the population"), default=list, blank=True)
     full = models.JSONField(_("mines checked in full"), default=list, blank=True)
     sampled = models.JSONField(_("mines drawn at random"), default=list, blank=True)
-    drawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("drawn by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    drawn_by = user_reference(_("drawn by"))
     drawn_at = models.DateTimeField(_("drawn at"), default=timezone.now)
 
     objects = LookbackDrawQuerySet.as_manager()

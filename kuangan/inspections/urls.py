@@ -1,14 +1,16 @@
 from django.urls import path
 
+from kuangan.core.routes import object_routes
+
 from . import views
 
 app_name = "inspections"
 
 urlpatterns = [
-    path("", views.InspectionLedger.as_view(), name="inspection_list"),
+    *object_routes(
+        "", "inspection", views.InspectionLedger, views.InspectionCreateView, views.InspectionPage
+    ),
     path("inbox/", views.InboxLedger.as_view(), name="inbox"),
-    path("new/", views.InspectionCreateView.as_view(), name="inspection_create"),
-    path("<int:pk>/", views.InspectionPage.as_view(), name="inspection_detail"),
     path("<int:pk>/answer/", views.AnswerView.as_view(), name="answer"),
     path("<int:pk>/answer/<int:result_pk>/", views.answer_save, name="answer_save"),
     path("<int:pk>/answer/<int:result_pk>/file/", views.photo_upload, name="photo_upload"),
@@ -27,7 +29,6 @@ urlpatterns = [
     path("plan/<int:campaign_pk>/teams/new/", views.TeamCreateView.as_view(), name="team_create"),
     path("group-coverage/", views.GroupCoverageView.as_view(), name="group_coverage"),
     path("quality/", views.QualityView.as_view(), name="quality"),
-    path("lookback/", views.LookbackLedger.as_view(), name="lookback_list"),
+    *object_routes("lookback/", "lookback", views.LookbackLedger, None, views.LookbackPage),
     path("lookback/new/", views.LookbackCreateView.as_view(), name="lookback_new"),
-    path("lookback/<int:pk>/", views.LookbackPage.as_view(), name="lookback_detail"),
 ]

@@ -9,15 +9,24 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, mixins, serializers
+from rest_framework import exceptions, serializers
 
-from kuangan.core.api import ScopedViewSet, version_of
+from kuangan.core.api import ScopedEditViewSet, ScopedPrimaryKeyField, version_of
 from kuangan.core.choices import RegionLevel
 from kuangan.core.models import Region
 
 from . import services
 from .filters import EnterpriseFilterSet, MineFilterSet, WatchDutyFilterSet
 from .models import Enterprise, Mine, WatchDuty
+
+
+# Base of the serializers of a row of one mine: the ``mine`` (an id, of a mine the user sees),
+# with its ``mine_code`` and ``mine_name`` to read. (A comment, not a docstring: the API schema
+# would show a docstring as the description of every serializer built on it.)
+class MineRowSerializer(serializers.ModelSerializer):
+    mine = ScopedPrimaryKeyField(queryset=Mine.objects.all())
+    mine_code = serializers.CharField(source="mine.code", read_only=True)
+    mine_name = serializers.CharField(source="mine.name", read_only=True)
 
 
 class MineSerializer(serializers.ModelSerializer):
@@ -51,13 +60,7 @@ class MineSerializer(serializers.ModelSerializer):
             self.fields["enterprise"].queryset = Enterprise.objects.visible_to(request.user)
 
 
-class MineViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ScopedViewSet,
-):
+class MineViewSet(ScopedEditViewSet):
     """Mines of the registry, looked up by their code. The list filters on every part of the
     campaign verdict (``in_campaign``, ``campaign_reason``, ``watch_required``,
     ``in_inspection``, ``inspection_reason``, ``checklist``, ``priority``, ``priority_reason``,
@@ -115,13 +118,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
             self.fields["parent"].queryset = Enterprise.objects.visible_to(request.user)
 
 
-class EnterpriseViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ScopedViewSet,
-):
+class EnterpriseViewSet(ScopedEditViewSet):
     """Mining enterprises (a group company is the ``parent`` of its subsidiaries)."""
 
     model = Enterprise
@@ -177,13 +174,7 @@ class WatchDutySerializer(serializers.ModelSerializer):
             self.fields["mine"].queryset = Mine.objects.visible_to(request.user)
 
 
-class WatchDutyViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ScopedViewSet,
-):
+class WatchDutyViewSet(ScopedEditViewSet):
     """Watch duty (驻矿盯守 / 联系盯守) over unmanned long-shutdown mines."""
 
     model = WatchDuty

@@ -12,7 +12,7 @@ class RegistryConfig(AppConfig):
 
         from . import panels  # noqa: F401  (registers the home panels)
 
-        for item in (
+        navigation.register(
             navigation.MenuItem(
                 "registry",
                 _("Mines"),
@@ -45,5 +45,4 @@ class RegistryConfig(AppConfig):
                 icon="eye",
                 order=30,
             ),
-        ):
-            navigation.register(item)
+        )

@@ -22,10 +22,8 @@ from kuangan.core.spreadsheets import (
     CellError,
     Column,
     ColumnSet,
-    cell_text,
     choice_parser,
     first_words,
-    normalise_header,
     parse_bool,
     parse_date,
     parse_decimal,
@@ -35,19 +33,6 @@ from kuangan.core.spreadsheets import (
 )
 
 from .choices import Conversion, GasClass, HydroClass, MineKind, MineStatus
-
-__all__ = [  # the cell toolkit is core's; these names are kept here for the format's users
-    "NO",
-    "YES",
-    "CellError",
-    "cell_text",
-    "normalise_header",
-    "parse_bool",
-    "parse_date",
-    "parse_decimal",
-    "parse_text",
-    "parse_upper",
-]
 
 # Sheet names of the workbook (format constants).
 DATA_SHEET = "矿山"
@@ -112,15 +97,11 @@ GRADE_WORDS: dict[str, int] = {
 # --- parsers of the registry's own cells ---------------------------------------------------
 
 
-def parse_grade(value: Any) -> int | None:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = word(value)
-    if text == "":
-        return None
-    if text in GRADE_WORDS:
-        return GRADE_WORDS[text]
-    raise CellError(_("Write the grade as 一等 to 五等, or 1 to 5 (一等 is the largest)."))
+parse_grade = choice_parser(
+    GRADE_WORDS,
+    None,
+    message=gettext_lazy("Write the grade as 一等 to 五等, or 1 to 5 (一等 is the largest)."),
+)
 
 
 def parse_region_code(value: Any) -> str:

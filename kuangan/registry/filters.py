@@ -156,6 +156,20 @@ class EnterpriseFilterSet(django_filters.FilterSet):
         return qs.filter(Exists(children)) if value else qs.exclude(Exists(children))
 
 
+class MineRowsFilterSet(django_filters.FilterSet):
+    """Rows of one mine each: filtered by the region (its subtree) and by the mine, which
+    offers (and accepts) only the mines the user can see."""
+
+    region = RegionSubtreeFilter(label=_("Region"), lookup="mine__region")
+    mine = django_filters.ModelChoiceFilter(label=_("Mine"), queryset=Mine.objects.none())
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self.filters["mine"].queryset = Mine.objects.visible_to(user)
+
+
 class WatchDutyFilterSet(django_filters.FilterSet):
     region = RegionSubtreeFilter(label=_("Region"), lookup="mine__region")
     mode = django_filters.ChoiceFilter(label=_("Watch mode"), choices=WatchMode.choices)

@@ -4,19 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.core.choices import RegionLevel
-from kuangan.core.forms import StyledForm
+from kuangan.core.forms import DateInput, StyledForm, date_widgets
 from kuangan.core.models import Region
 from kuangan.core.scope import region_q, scope_of
 
 from . import services
 from .models import Enterprise, Mine, WatchDuty
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def county_choices(user):
@@ -42,10 +35,7 @@ class MineForm(StyledForm, forms.ModelForm):
     class Meta:
         model = Mine
         fields = services.MINE_FIELDS
-        widgets = {
-            "mining_licence_valid_until": DateInput(),
-            "safety_licence_valid_until": DateInput(),
-        }
+        widgets = date_widgets("mining_licence_valid_until", "safety_licence_valid_until")
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,4 +76,4 @@ class WatchDutyForm(StyledForm, forms.ModelForm):
     class Meta:
         model = WatchDuty
         fields = services.WATCH_FIELDS
-        widgets = {"valid_from": DateInput(), "valid_until": DateInput()}
+        widgets = date_widgets("valid_from", "valid_until")

@@ -10,7 +10,6 @@ from decimal import Decimal
 from functools import reduce
 from typing import ClassVar, cast
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -26,6 +25,9 @@ from kuangan.core.models import (
     Region,
     TimeStampedModel,
     VersionedModel,
+    coordinate,
+    reference,
+    user_reference,
 )
 from kuangan.core.scope import ScopedQuerySet
 
@@ -206,18 +208,8 @@ class Mine(VersionedModel, TimeStampedModel):
         help_text=_("Generated: KA + county code + serial number."),
     )
     name = models.CharField(_("mine name"), max_length=128)
-    enterprise = models.ForeignKey(
-        Organization,
-        verbose_name=_("enterprise"),
-        on_delete=models.PROTECT,
-        related_name="mines",
-    )
-    region = models.ForeignKey(
-        Region,
-        verbose_name=_("county"),
-        on_delete=models.PROTECT,
-        related_name="mines",
-    )
+    enterprise = reference(Organization, _("enterprise"), related_name="mines")
+    region = reference(Region, _("county"), related_name="mines")
     kind = models.CharField(_("mine kind"), max_length=20, choices=MineKind.choices)
     status = models.CharField(_("production status"), max_length=16, choices=MineStatus.choices)
     resuming = models.BooleanField(
@@ -275,12 +267,8 @@ class Mine(VersionedModel, TimeStampedModel):
     )
     principal = models.CharField(_("principal"), max_length=64, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
+    longitude = coordinate(_("longitude"))
+    latitude = coordinate(_("latitude"))
 
     objects = MineQuerySet.as_manager()
 
@@ -509,12 +497,27 @@ class UnmannedShutdownMine(Mine):
         default_permissions = ()
 
 
-class MineHistoryQuerySet(ScopedQuerySet):
+# --- Rows of one mine -----------------------------------------------------------------------
+
+
+class MineScopedQuerySet(ScopedQuerySet):
+    """Rows of one mine each (its history, watch duties; in the apps above: inspections,
+    hazards, orders …): visible where the mine is, to its region's regulators and its
+    enterprise."""
+
     scope_region = "mine__region"
     scope_enterprise = "mine__enterprise"
 
 
-class MineHistory(models.Model):
+class MineRow:
+    """A model whose rows belong to one mine (a ``mine`` field): audited in the mine's
+    region."""
+
+    def audit_region(self) -> Region:
+        return self.mine.region  # type: ignore[attr-defined]  # the model's ``mine`` field
+
+
+class MineHistory(MineRow, models.Model):
     """One change of a mine's status or of a rule input, with the time it took effect and the
     state after it (so the state on any past day is the last row before that day's end)."""
 
@@ -523,18 +526,11 @@ class MineHistory(models.Model):
     )
     effective_at = models.DateTimeField(_("effective from"), db_index=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    recorded_by = user_reference(_("recorded by"), optional=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     state = models.JSONField(_("state after the change"), default=dict)
 
-    objects = MineHistoryQuerySet.as_manager()
+    objects = MineScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("mine history entry")
@@ -544,9 +540,6 @@ class MineHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mine_id}@{self.effective_at:%Y-%m-%d %H:%M}"
-
-    def audit_region(self) -> Region:
-        return self.mine.region
 
     def rule_state(self) -> dict:
         """The stored state, with decimals restored."""
@@ -560,10 +553,7 @@ class MineHistory(models.Model):
 # --- Watch duty -----------------------------------------------------------------------------
 
 
-class WatchDutyQuerySet(ScopedQuerySet):
-    scope_region = "mine__region"
-    scope_enterprise = "mine__enterprise"
-
+class WatchDutyQuerySet(MineScopedQuerySet):
     def current(self, today: dt.date | None = None) -> WatchDutyQuerySet:
         today = today or timezone.localdate()
         return self.filter(
@@ -571,22 +561,15 @@ class WatchDutyQuerySet(ScopedQuerySet):
         )
 
 
-class WatchDuty(VersionedModel, TimeStampedModel):
+class WatchDuty(MineRow, VersionedModel, TimeStampedModel):
     """驻矿盯守 / 联系盯守: the county bureau names a person who watches an unmanned
     long-shutdown mine."""
 
-    mine = models.ForeignKey(
-        Mine, verbose_name=_("mine"), on_delete=models.PROTECT, related_name="watch_duties"
-    )
+    mine = reference(Mine, _("mine"), related_name="watch_duties")
     mode = models.CharField(_("watch mode"), max_length=10, choices=WatchMode.choices)
     holder_name = models.CharField(_("duty holder"), max_length=64)
     holder_phone = models.CharField(_("duty holder's phone"), max_length=32)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("assigned by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    assigned_by = user_reference(_("assigned by"))
     valid_from = models.DateField(_("from"))
     valid_until = models.DateField(_("until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -609,9 +592,6 @@ class WatchDuty(VersionedModel, TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("registry:watchduty_detail", args=[self.pk])
-
-    def audit_region(self) -> Region:
-        return self.mine.region
 
     def clean(self) -> None:
         if self.valid_until and self.valid_from and self.valid_until < self.valid_from:

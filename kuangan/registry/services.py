@@ -271,15 +271,8 @@ def enterprise_create(*, by: User, **fields: Any) -> Enterprise:
     require_perm(by, "registry.add_enterprise")
     with transaction.atomic():
         enterprise = Enterprise(kind=OrganizationKind.ENTERPRISE, **fields)
-        _clean_enterprise(enterprise)
-        enterprise.save()
-        ensure_visible(by, enterprise)
-        audit.record(
-            actor=by,
-            action=AuditAction.CREATED,
-            obj=enterprise,
-            changes=audit.diff({}, audit.snapshot(enterprise)),
-        )
+        _clean_enterprise(enterprise)  # the registry's own checks, with messages of its own
+        save_new(enterprise, by=by)
     return enterprise
 
 

@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from kuangan.core.routes import object_routes
+
 from . import views
 
 app_name = "registry"
@@ -8,19 +10,34 @@ app_name = "registry"
 # come first, so that their fixed paths win over the mine code pattern.
 urlpatterns: list = [
     path("", include("kuangan.registry.urls_io")),
-    path("mines/", views.MineLedger.as_view(), name="mine_list"),
-    path("mines/new/", views.MineFormView.as_view(), name="mine_create"),
+    # Before the mine code pattern, which would match "map".
     path("mines/map/", views.MineMapView.as_view(), name="mine_map"),
     path("mines/map/data/", views.mine_map_data, name="mine_map_data"),
-    path("mines/<str:code>/", views.MinePage.as_view(), name="mine_detail"),
-    path("mines/<str:code>/edit/", views.MineFormView.as_view(), name="mine_edit"),
+    *object_routes(
+        "mines/",
+        "mine",
+        views.MineLedger,
+        views.MineFormView,
+        views.MinePage,
+        views.MineFormView,
+        key="<str:code>",
+    ),
     path("mines/<str:code>/watch/", views.WatchDutyFormView.as_view(), name="watchduty_assign"),
-    path("enterprises/", views.EnterpriseLedger.as_view(), name="enterprise_list"),
-    path("enterprises/new/", views.EnterpriseFormView.as_view(), name="enterprise_create"),
-    path("enterprises/<int:pk>/", views.EnterprisePage.as_view(), name="enterprise_detail"),
-    path("enterprises/<int:pk>/edit/", views.EnterpriseFormView.as_view(), name="enterprise_edit"),
+    *object_routes(
+        "enterprises/",
+        "enterprise",
+        views.EnterpriseLedger,
+        views.EnterpriseFormView,
+        views.EnterprisePage,
+        views.EnterpriseFormView,
+    ),
     path("watch/", views.WatchLedger.as_view(), name="watch_list"),
-    path("watch-duties/", views.WatchDutyLedger.as_view(), name="watchduty_list"),
-    path("watch-duties/<int:pk>/", views.WatchDutyPage.as_view(), name="watchduty_detail"),
-    path("watch-duties/<int:pk>/edit/", views.WatchDutyFormView.as_view(), name="watchduty_edit"),
+    *object_routes(
+        "watch-duties/",
+        "watchduty",
+        views.WatchDutyLedger,
+        None,
+        views.WatchDutyPage,
+        views.WatchDutyFormView,
+    ),
 ]

@@ -4,24 +4,28 @@ draft (its aspects and items)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
-from kuangan.core.forms import apply_errors
 from kuangan.core.ledger import Column, LedgerView, Tab
-from kuangan.core.views import ObjectPageView, ScopedMixin
+from kuangan.core.spreadsheets import XLSX_MIME
+from kuangan.core.views import (
+    ObjectFormView,
+    ObjectPageView,
+    ObjectStepSwitch,
+    ObjectStepView,
+    ScopedMixin,
+    file_response,
+)
 
 from .. import conditions, exports, services
 from ..choices import TemplateStatus
@@ -34,7 +38,6 @@ from ..models import (
     ChecklistTemplate,
     ImmutableError,
 )
-from .responses import XLSX, download
 
 
 class TemplateLedger(LedgerView):
@@ -260,334 +263,254 @@ class TemplateExportView(ScopedMixin, View):
             region=request.user.audit_region(),
         )
         if kind == "yaml":
-            return download(exports.export_yaml([template]), name, "application/yaml")
-        return download(exports.export_xlsx([template]), name, XLSX)
+            return file_response(exports.export_yaml([template]), name, "application/yaml")
+        return file_response(exports.export_xlsx([template]), name, XLSX_MIME)
 
 
-class TemplateActionView(LoginRequiredMixin, View):
-    """Confirm-then-act: new draft version, publish, retire, discard a draft."""
+# --- The version actions ------------------------------------------------------------------
 
-    actions = {
-        "new_draft": (
-            "checklists.add_checklisttemplate",
-            gettext_lazy("Create a new draft version"),
-            gettext_lazy(
-                "A draft copy of the last version is made, with the next version number. The "
-                "published version stays in use until the draft is published."
-            ),
-        ),
-        "publish": (
-            "checklists.publish_checklisttemplate",
-            gettext_lazy("Publish this version"),
-            gettext_lazy(
-                "From now on this version can no longer be changed, and new inspections use it. "
-                "The version published before it is retired; inspections that used it keep it."
-            ),
-        ),
-        "retire": (
-            "checklists.publish_checklisttemplate",
-            gettext_lazy("Retire this version"),
-            gettext_lazy(
-                "New inspections will no longer use this version; past inspections keep it. Mines "
-                "of this family have no current checklist until another version is published."
-            ),
-        ),
-        "discard": (
-            "checklists.delete_checklisttemplate",
-            gettext_lazy("Discard this draft"),
-            gettext_lazy(
-                "The draft and all its aspects and items are deleted. This cannot be undone."
-            ),
-        ),
+
+class TemplateStep(ObjectStepView):
+    """Confirm, then act on one version of a checklist. A template's ``version`` is its
+    number in the series, not a lock: the services take none."""
+
+    model = ChecklistTemplate
+    object_arg = "template"
+    versioned = False
+    object: ChecklistTemplate
+
+    def refusal_messages(self, exc):
+        return list(exc.messages)  # each problem that keeps a draft from being published
+
+    def get_success_message(self) -> str:
+        return _("Done: %(label)s.") % {"label": self.get_title()}
+
+    def get_success_url(self) -> str:
+        return self.result.get_absolute_url()
+
+
+class NewDraftView(TemplateStep):
+    permission_required = "checklists.add_checklisttemplate"
+    service = services.checklist_draft_create
+    title = gettext_lazy("Create a new draft version")
+    consequence = gettext_lazy(
+        "A draft copy of the last version is made, with the next version number. The "
+        "published version stays in use until the draft is published."
+    )
+
+
+class PublishView(TemplateStep):
+    permission_required = "checklists.publish_checklisttemplate"
+    service = services.checklist_publish
+    title = gettext_lazy("Publish this version")
+    consequence = gettext_lazy(
+        "From now on this version can no longer be changed, and new inspections use it. "
+        "The version published before it is retired; inspections that used it keep it."
+    )
+
+
+class RetireView(TemplateStep):
+    permission_required = "checklists.publish_checklisttemplate"
+    service = services.checklist_retire
+    title = gettext_lazy("Retire this version")
+    consequence = gettext_lazy(
+        "New inspections will no longer use this version; past inspections keep it. Mines "
+        "of this family have no current checklist until another version is published."
+    )
+
+
+class DiscardView(TemplateStep):
+    permission_required = "checklists.delete_checklisttemplate"
+    service = services.checklist_draft_discard
+    title = gettext_lazy("Discard this draft")
+    consequence = gettext_lazy(
+        "The draft and all its aspects and items are deleted. This cannot be undone."
+    )
+    success_message = gettext_lazy("The draft has been discarded.")
+
+    def get_success_message(self) -> str:
+        return str(self.success_message)
+
+    def get_success_url(self) -> str:
+        latest = services.latest_version(self.object.code)
+        return latest.get_absolute_url() if latest else reverse("checklists:template_list")
+
+
+class TemplateActionView(LoginRequiredMixin, ObjectStepSwitch):
+    """New draft version, publish, retire, discard a draft (``templates/<pk>/<action>/``)."""
+
+    step_kwarg = "action"
+    steps = {
+        "new_draft": NewDraftView,
+        "publish": PublishView,
+        "retire": RetireView,
+        "discard": DiscardView,
     }
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        action = kwargs["action"]
-        if action not in self.actions:
-            raise Http404
-        self.perm, self.label, self.consequence = self.actions[action]
-        self.template = get_object_or_404(
-            ChecklistTemplate.objects.visible_to(request.user), pk=kwargs["pk"]
-        )
-        if not request.user.has_perm(self.perm):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
-    def handle_no_permission(self):
-        return redirect_to_login(self.request.get_full_path())
-
-    def get(self, request, pk, action):
-        return render(
-            request,
-            "core/confirm.html",
-            {
-                "title": self.label,
-                "object": self.template,
-                "consequence": self.consequence,
-                "cancel_url": self.template.get_absolute_url(),
-            },
-        )
-
-    def post(self, request, pk, action):
-        by = request.user
-        try:
-            if action == "new_draft":
-                target = services.checklist_draft_create(by=by, template=self.template)
-            elif action == "publish":
-                target = services.checklist_publish(by=by, template=self.template)
-            elif action == "retire":
-                target = services.checklist_retire(by=by, template=self.template)
-            else:
-                services.checklist_draft_discard(by=by, template=self.template)
-                messages.success(request, _("The draft has been discarded."))
-                latest = services.latest_version(self.template.code)
-                return redirect(latest.get_absolute_url() if latest else "checklists:template_list")
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return redirect(self.template.get_absolute_url())
-        messages.success(request, _("Done: %(label)s.") % {"label": self.label})
-        return redirect(target.get_absolute_url())
+# --- Editing a draft ----------------------------------------------------------------------
 
 
-class _ManageMixin(LoginRequiredMixin, PermissionRequiredMixin):
+class _DraftOnly:
+    """A page that changes a draft (``self.template``): on a published or retired version it
+    goes back to the version's page with the reason."""
+
+    template: ChecklistTemplate
+
+    def is_open(self) -> bool:
+        return self.template.is_draft
+
+    @property
+    def closed_message(self) -> str:
+        return ImmutableError().messages[0]
+
+
+class DraftFormView(_DraftOnly, ObjectFormView):
+    """Change a draft checklist, or add or change a part of it (an aspect, an item)."""
+
     permission_required = "checklists.change_checklisttemplate"
-    raise_exception = False
-    request: HttpRequest
+    edit_permission = "checklists.change_checklisttemplate"
+    form_takes_user = False
+    versioned = False  # the services lock the draft; its ``version`` is its number
+    tab = ""  # the tab of the template's page that shows what this page changes
 
-    def draft(self, pk: int) -> ChecklistTemplate:
-        template = get_object_or_404(ChecklistTemplate.objects.visible_to(self.request.user), pk=pk)
-        if not template.is_draft:
-            messages.error(self.request, ImmutableError().messages[0])
-            raise _Redirect(template.get_absolute_url())
-        return template
+    def get_object(self):
+        if "template_pk" in self.kwargs:  # a new part of the draft the URL names
+            self.template = get_object_or_404(
+                ChecklistTemplate.objects.visible_to(self.request.user),
+                pk=self.kwargs["template_pk"],
+            )
+            return None
+        obj = super().get_object()
+        self.template = obj if isinstance(obj, ChecklistTemplate) else obj.template
+        return obj
 
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except _Redirect as exc:
-            return redirect(exc.url)
+    def get_closed_url(self) -> str:
+        return self.template.get_absolute_url()
+
+    def template_url(self) -> str:
+        url = self.template.get_absolute_url()
+        return f"{url}?tab={self.tab}" if self.tab else url
+
+    def get_cancel_url(self) -> str:
+        return self.template_url()
+
+    def get_success_url(self) -> str:
+        return self.template_url()
 
 
-class _Redirect(Exception):
-    def __init__(self, url: str):
-        self.url = url
-
-
-class TemplateCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+class TemplateCreateView(ObjectFormView):
     model = ChecklistTemplate
     permission_required = "checklists.add_checklisttemplate"
-    template_name = "core/form.html"
     form_class = TemplateCreateForm
+    form_takes_user = False
+    title_create = gettext_lazy("New checklist")
+    list_url = "checklists:template_list"
+    help_text = gettext_lazy(
+        "Starts an empty draft, version 1. To bring in the official checklist, import its "
+        "file instead."
+    )
+    success_message = None
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx.update(
-            title=_("New checklist"),
-            cancel_url=reverse("checklists:template_list"),
-            help=_(
-                "Starts an empty draft, version 1. To bring in the official checklist, import its "
-                "file instead."
-            ),
-        )
-        return ctx
-
-    def form_valid(self, form):
-        try:
-            template = services.checklist_template_create(by=self.request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        return redirect(template.get_absolute_url())
+    def save(self, form):
+        return services.checklist_template_create(by=self.request.user, **form.cleaned_data)
 
 
-class TemplateEditView(_ManageMixin, FormView):
+class TemplateEditView(DraftFormView):
     model = ChecklistTemplate
-    template_name = "core/form.html"
     form_class = TemplateEditForm
+    title_edit = gettext_lazy("Edit draft")
 
     def get_initial(self):
-        t = self.draft(self.kwargs["pk"])
-        return {"name": t.name, "source_note": t.source_note}
+        return {"name": self.template.name, "source_note": self.template.source_note}
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx.update(
-            title=_("Edit draft"),
-            cancel_url=reverse("checklists:template_detail", args=[self.kwargs["pk"]]),
+    def save(self, form):
+        return services.checklist_template_update(
+            by=self.request.user, template=self.template, **form.cleaned_data
         )
-        return ctx
-
-    def form_valid(self, form):
-        template = self.draft(self.kwargs["pk"])
-        try:
-            services.checklist_template_update(
-                by=self.request.user, template=template, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Saved."))
-        return redirect(template.get_absolute_url())
 
 
-class AspectFormView(_ManageMixin, FormView):
+class AspectFormView(DraftFormView):
     """Add an aspect to a draft (URL of the template) or rename one (URL of the aspect)."""
 
     model = ChecklistAspect
-    template_name = "core/form.html"
     form_class = AspectForm
-
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.aspect = None
-
-    def target(self):
-        if "template_pk" in self.kwargs:
-            return self.draft(self.kwargs["template_pk"]), None
-        aspect = get_object_or_404(
-            ChecklistAspect.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
-        )
-        return self.draft(aspect.template_id), aspect
+    title_create = gettext_lazy("New aspect")
+    title_edit = gettext_lazy("Rename aspect")
+    tab = "aspects"
 
     def get_initial(self):
-        _template, aspect = self.target()
-        return {"name": aspect.name} if aspect else {}
+        return {"name": self.object.name} if self.object else {}
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        template, aspect = self.target()
-        ctx.update(
-            title=_("Rename aspect") if aspect else _("New aspect"),
-            cancel_url=template.get_absolute_url() + "?tab=aspects",
+    def save(self, form):
+        return services.checklist_aspect_save(
+            by=self.request.user, template=self.template, aspect=self.object, **form.cleaned_data
         )
-        return ctx
-
-    def form_valid(self, form):
-        template, aspect = self.target()
-        try:
-            services.checklist_aspect_save(
-                by=self.request.user,
-                template=template,
-                aspect=aspect,
-                name=form.cleaned_data["name"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Saved."))
-        return redirect(template.get_absolute_url() + "?tab=aspects")
 
 
-class ItemFormView(_ManageMixin, FormView):
+class ItemFormView(DraftFormView):
     """Add an item to a draft (URL of the template) or change one (URL of the item)."""
 
     model = ChecklistItem
-    template_name = "core/form.html"
     form_class = ItemForm
-
-    def target(self):
-        if "template_pk" in self.kwargs:
-            return self.draft(self.kwargs["template_pk"]), None
-        item = get_object_or_404(
-            ChecklistItem.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
-        )
-        return self.draft(item.template_id), item
+    title_create = gettext_lazy("New item")
+    title_edit = gettext_lazy("Edit item")
+    tab = "items"
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        template, item = self.target()
-        kwargs["template"] = template
-        if item is not None and self.request.method == "GET":
-            kwargs["initial"] = ItemForm.initial_for(item)
+        kwargs["template"] = self.template
+        if self.object is not None and self.request.method == "GET":
+            kwargs["initial"] = ItemForm.initial_for(self.object)
         return kwargs
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        template, item = self.target()
-        ctx.update(
-            title=_("Edit item") if item else _("New item"),
-            cancel_url=template.get_absolute_url() + "?tab=items",
-            help=_("Fields a condition may test: %(fields)s.")
-            % {
-                "fields": "、".join(
-                    f"{name}（{spec.label}）" for name, spec in conditions.FIELDS.items()
-                )
-            },
-        )
-        return ctx
-
-    def form_valid(self, form):
-        template, item = self.target()
-        data = form.cleaned_data
-        try:
-            services.checklist_item_save(
-                by=self.request.user,
-                template=template,
-                item=item,
-                aspect=data["aspect"],
-                code=data["code"],
-                content=data["content"],
-                method=data["method"],
-                basis=data["basis"],
-                criteria=data["criteria"],
-                condition=data["condition"],
-                mine_kinds=data["mine_kinds"],
+    def get_help(self) -> str:
+        return _("Fields a condition may test: %(fields)s.") % {
+            "fields": "、".join(
+                f"{name}（{spec.label}）" for name, spec in conditions.FIELDS.items()
             )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Saved."))
-        return redirect(template.get_absolute_url() + "?tab=items")
+        }
 
-
-class PartDeleteView(_ManageMixin, View):
-    """Confirm-then-delete an aspect (with its items) or an item of a draft."""
-
-    model = None
-
-    def obj(self):
-        obj = get_object_or_404(
-            self.model.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
-        )
-        self.draft(obj.template_id)
-        return obj
-
-    def get(self, request, pk):
-        obj = self.obj()
-        if self.model is ChecklistAspect:
-            consequence = _("The aspect and its %(n)s items are deleted from the draft.") % {
-                "n": obj.items.count()
-            }
-        else:
-            consequence = _("The item is deleted from the draft.")
-        return render(
-            request,
-            "core/confirm.html",
-            {
-                "title": _("Delete"),
-                "object": obj,
-                "consequence": consequence,
-                "cancel_url": obj.template.get_absolute_url(),
-            },
+    def save(self, form):
+        return services.checklist_item_save(
+            by=self.request.user, template=self.template, item=self.object, **form.cleaned_data
         )
 
-    def post(self, request, pk):
-        obj = self.obj()
-        template = obj.template
-        if self.model is ChecklistAspect:
-            services.checklist_aspect_delete(by=request.user, aspect=obj)
-        else:
-            services.checklist_item_delete(by=request.user, item=obj)
-        messages.success(request, _("Deleted."))
-        return redirect(template.get_absolute_url() + "?tab=items")
+
+class PartDeleteView(_DraftOnly, ObjectStepView):
+    """Confirm, then delete an aspect (with its items) or an item of a draft."""
+
+    permission_required = "checklists.change_checklisttemplate"
+    title = gettext_lazy("Delete")
+    success_message = gettext_lazy("Deleted.")
+    versioned = False
+    object: ChecklistAspect | ChecklistItem
+
+    @property
+    def template(self) -> ChecklistTemplate:  # type: ignore[override]
+        return self.object.template
+
+    def get_cancel_url(self) -> str:
+        return self.template.get_absolute_url()
+
+    def get_success_url(self) -> str:
+        return self.template.get_absolute_url() + "?tab=items"
 
 
 class AspectDeleteView(PartDeleteView):
     model = ChecklistAspect
+    object_arg = "aspect"
+    service = services.checklist_aspect_delete
+
+    @property
+    def consequence(self) -> str:  # type: ignore[override]
+        return _("The aspect and its %(n)s items are deleted from the draft.") % {
+            "n": self.object.items.count()
+        }
 
 
 class ItemDeleteView(PartDeleteView):
     model = ChecklistItem
+    object_arg = "item"
+    service = services.checklist_item_delete
+    consequence = gettext_lazy("The item is deleted from the draft.")

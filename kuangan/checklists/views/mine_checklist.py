@@ -15,12 +15,13 @@ from django.views.generic import FormView
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
+from kuangan.core.spreadsheets import XLSX_MIME
+from kuangan.core.views import file_response
 from kuangan.registry.models import Mine
 
 from .. import applicability, conditions, printing
 from ..forms import MineChoiceForm
 from ..models import ChecklistTemplate
-from .responses import XLSX, download, inline
 
 
 class MineChecklistMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -104,8 +105,10 @@ class MinePrintView(MineChecklistMixin, View):
         stamp = timezone.localdate().strftime("%Y%m%d")
         name = f"{mine.code}-{template.code}-v{template.version}-{stamp}.{self.kind}"
         if self.kind == "pdf":
-            return inline(printing.render_pdf(result, mine), name, "application/pdf")
-        return download(printing.render_xlsx(result, mine), name, XLSX)
+            return file_response(
+                printing.render_pdf(result, mine), name, "application/pdf", inline=True
+            )
+        return file_response(printing.render_xlsx(result, mine), name, XLSX_MIME)
 
 
 class ApplicableChooserView(LoginRequiredMixin, PermissionRequiredMixin, FormView):

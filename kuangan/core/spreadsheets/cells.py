@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 YES = "是"
 NO = "否"
@@ -101,17 +103,6 @@ def parse_upper(value: Any) -> str:
     return word(value).upper()
 
 
-def parse_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = word(value)
-    if text == "":
-        return False
-    if text in BOOL_WORDS:
-        return BOOL_WORDS[text]
-    raise CellError(_("Write “是” (yes) or “否” (no); a blank cell means “否”."))
-
-
 def parse_decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         raise CellError(_("Write a number."))
@@ -150,11 +141,15 @@ def parse_date(value: Any) -> dt.date | None:
 
 
 def choice_parser(
-    words: Mapping[str, Any], blank: Any = "", offer: Iterable[str] | None = None
+    words: Mapping[str, Any],
+    blank: Any = "",
+    offer: Iterable[str] | None = None,
+    *,
+    message: Promise | None = None,
 ) -> Parser:
     """A cell holding one word of the vocabulary ``words`` (accepted text -> stored value);
-    a blank cell gives ``blank``. An unknown word is refused with the words of ``offer``
-    (all words when not given)."""
+    a blank cell gives ``blank``. An unknown word is refused with ``message`` (a lazy
+    translation), or else with the words of ``offer`` (all words when not given)."""
     offered = "、".join(words if offer is None else offer)
 
     def parse(value: Any) -> Any:
@@ -163,6 +158,21 @@ def choice_parser(
             return blank
         if text in words:
             return words[text]
+        if message is not None:
+            raise CellError(str(message))
         raise CellError(_("Unknown value; write one of: %(values)s.") % {"values": offered})
 
     return parse
+
+
+_bool_word = choice_parser(
+    BOOL_WORDS,
+    False,
+    message=gettext_lazy("Write “是” (yes) or “否” (no); a blank cell means “否”."),
+)
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return bool(_bool_word(value))

@@ -28,6 +28,7 @@ from .bases import (  # noqa: F401
     ObjectPageView,
     ScopedMixin,
     action_label,
+    file_response,
     object_history,
     posted_version,
 )

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.contenttypes.models import ContentType
+from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
@@ -101,6 +103,17 @@ def object_history(obj, limit: int = 200) -> list[history.HistoryRow]:
         .order_by("-id")[:limit]
     )
     return history.render(events, type(obj))
+
+
+def file_response(
+    content: bytes, filename: str, content_type: str, *, inline: bool = False
+) -> HttpResponse:
+    """``content`` sent as a file named ``filename``: to be saved (an attachment), or with
+    ``inline`` to be shown in the browser (a PDF). A name that is not ASCII is sent UTF-8
+    encoded (RFC 6266), the same way ``core.spreadsheets.xlsx_response`` sends a workbook."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename) or ""
+    return response
 
 
 def posted_version(request) -> int:

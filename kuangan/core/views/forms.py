@@ -27,7 +27,10 @@ class ObjectFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     ``edit_permission``, the two titles and ``list_url`` (where cancel goes while creating),
     and writes ``save(form)``: the one service call, with ``by=request.user`` and, when
     editing, ``version=self.posted_version()`` on ``self.fresh_object()``; it returns the
-    saved object, whose page is shown next."""
+    saved object, whose page (``get_success_url``) is shown next.
+
+    An object that cannot be edited now (a published version, a closed record) says so with
+    ``is_open``: the page then goes back (``get_closed_url``) with ``closed_message``."""
 
     template_name = "core/form.html"
     model = None
@@ -41,11 +44,15 @@ class ObjectFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     list_url: str | None = None  # URL name of the list, where cancel goes while creating
     help_text = None
     form_takes_user = True  # the form's ``user`` argument: the signed-in user
+    versioned = True  # the page carries the version it was loaded at (``posted_version``)
+    confirm = ""  # a question the browser asks before posting
     success_message = gettext_lazy("Saved.")
+    closed_message = gettext_lazy("This step is not open to you now.")
     # The service's refusals said on the form (a stale version, a result out of the user's
     # jurisdiction); a refusal not listed here is the 403 page.
     refusals: tuple[type[Exception], ...] = (ConflictError, PermissionDenied)
     object = None
+    saved = None  # the object ``save`` returned
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -65,6 +72,27 @@ class ObjectFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         else:
             return None
         return get_object_or_404(self.get_queryset(), **lookup)
+
+    def is_open(self) -> bool:
+        """Whether the page may be used now (checked after the permissions)."""
+        return True
+
+    def get_closed_url(self) -> str:
+        return self.get_cancel_url()
+
+    def get(self, request, *args, **kwargs):
+        if not self.is_open():
+            return self.closed()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not self.is_open():
+            return self.closed()
+        return super().post(request, *args, **kwargs)
+
+    def closed(self):
+        messages.error(self.request, str(self.closed_message))
+        return redirect(self.get_closed_url())
 
     def get_permission_required(self):
         if self.object is not None:
@@ -93,8 +121,10 @@ class ObjectFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["title"] = self.get_title()
-        ctx["version"] = self.object.version if self.object is not None else None
+        ctx["version"] = self.object.version if self.object is not None and self.versioned else None
         ctx["cancel_url"] = self.get_cancel_url()
+        if self.confirm:
+            ctx["confirm"] = self.confirm
         help_text = self.get_help()
         if help_text:
             ctx["help"] = help_text
@@ -116,6 +146,10 @@ class ObjectFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     def get_success_message(self, obj) -> str | None:
         return self.success_message
 
+    def get_success_url(self) -> str:
+        """Where the saved object (``self.saved``) is shown next: its page."""
+        return self.saved.get_absolute_url()
+
     def form_valid(self, form):
         try:
             obj = self.save(form)
@@ -125,7 +159,8 @@ class ObjectFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         except ValidationError as exc:
             apply_errors(form, exc)
             return self.form_invalid(form)
+        self.saved = obj
         message = self.get_success_message(obj)
         if message:
             messages.success(self.request, message)
-        return redirect(obj.get_absolute_url())
+        return redirect(self.get_success_url())

@@ -159,7 +159,7 @@ class ObjectStepView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             if form.fields:
                 self.apply_errors(form, exc)
                 return self.form_invalid(form)
-            return self.refused(form, " ".join(exc.messages))
+            return self.refused(form, *self.refusal_messages(exc))
         except PermissionDenied as exc:
             audit_denial(self.request, exc)  # once: a service's refusal is audited already
             return self.refused(form, str(exc) or _("You do not have permission to do this."))
@@ -168,13 +168,20 @@ class ObjectStepView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     def apply_errors(self, form, exc: ValidationError) -> None:
         apply_errors(form, exc)
 
-    def refused(self, form, message: str):
-        """Show why the step was not done: on the form when the step takes input, else as a
-        message on the object's page (which then shows the object as it is now)."""
+    def refusal_messages(self, exc: ValidationError) -> list[str]:
+        """What a step without input says of the service's ``ValidationError``: one message
+        (a step whose refusals are lists of problems may say each on its own)."""
+        return [" ".join(exc.messages)]
+
+    def refused(self, form, *said: str):
+        """Show why the step was not done: on the form when the step takes input, else as
+        messages on the object's page (which then shows the object as it is now)."""
         if form.fields:
-            form.add_error(None, message)
+            for message in said:
+                form.add_error(None, message)
             return self.form_invalid(form)
-        messages.error(self.request, message)
+        for message in said:
+            messages.error(self.request, message)
         return self.go(self.get_cancel_url())
 
     def get_success_message(self) -> str:

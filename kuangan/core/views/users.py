@@ -2,27 +2,17 @@ from __future__ import annotations
 
 from axes.models import AccessAttempt
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
-from django.views.generic import FormView
 
 from .. import services
 from ..filters import UserFilterSet
-from ..forms import (
-    RolesForm,
-    UserForm,
-    apply_errors,
-)
+from ..forms import RolesForm, UserForm
 from ..ledger import Column, LedgerView
 from ..models import Organization, User
 from .bases import ObjectPageView
 from .forms import ObjectFormView
+from .steps import ObjectStepSwitch, ObjectStepView
 
 # --- Users ----------------------------------------------------------------------------------
 
@@ -160,117 +150,103 @@ class UserFormView(ObjectFormView):
         return user
 
 
-class UserRolesView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
-    template_name = "core/form.html"
+class UserRolesView(ObjectFormView):
+    """The roles of one account (the security administrator's)."""
+
+    model = User
     form_class = RolesForm
     permission_required = "core.assign_roles"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.target = get_object_or_404(User.objects.visible_to(request.user), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    edit_permission = "core.assign_roles"
+    form_takes_user = False
+    versioned = False  # the roles are set whole; the service takes no version
+    confirm = gettext_lazy("Change the roles? The user's menus and permissions change at once.")
+    success_message = gettext_lazy("Roles saved.")
 
     def get_initial(self):
-        return {"roles": sorted(self.target.roles)}
+        return {"roles": sorted(self.object.roles)}
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["title"] = _("Roles of %(user)s") % {"user": self.target}
-        ctx["cancel_url"] = reverse("core:user_detail", args=[self.target.pk])
-        ctx["confirm"] = _("Change the roles? The user's menus and permissions change at once.")
-        return ctx
+    def get_title(self) -> str:
+        return _("Roles of %(user)s") % {"user": self.object}
 
-    def form_valid(self, form):
-        try:
-            services.user_set_roles(
-                by=self.request.user, user=self.target, roles=form.cleaned_data["roles"]
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
-        messages.success(self.request, _("Roles saved."))
-        return redirect("core:user_detail", self.target.pk)
-
-
-class UserActionView(LoginRequiredMixin, View):
-    """Confirm-then-act pages for deactivate, activate, reset password, unlock."""
-
-    actions = {
-        "deactivate": (
-            "core.change_user",
-            gettext_lazy("Deactivate account"),
-            gettext_lazy(
-                "The user is logged out everywhere, its API tokens are revoked and it cannot log in "
-                "until activated again."
-            ),
-        ),
-        "activate": (
-            "core.change_user",
-            gettext_lazy("Activate account"),
-            gettext_lazy("The user can log in again with its password."),
-        ),
-        "reset_password": (
-            "core.change_user",
-            gettext_lazy("Reset password"),
-            gettext_lazy(
-                "A new initial password is generated and shown once; the user is logged out and must "
-                "change it at next login."
-            ),
-        ),
-        "unlock": (
-            "core.unlock_user",
-            gettext_lazy("Unlock account"),
-            gettext_lazy(
-                "The failed-login counter of this account is cleared, so it can log in at once."
-            ),
-        ),
-    }
-
-    def dispatch(self, request, *args, **kwargs):
-        action = kwargs["action"]
-        if action not in self.actions:
-            raise Http404
-        self.perm, self.label, self.consequence = self.actions[action]
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.target = get_object_or_404(User.objects.visible_to(request.user), pk=kwargs["pk"])
-        if not request.user.has_perm(self.perm):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get(self, request, pk, action):
-        return render(
-            request,
-            "core/confirm.html",
-            {
-                "title": self.label,
-                "object": self.target,
-                "consequence": self.consequence,
-                "cancel_url": reverse("core:user_detail", args=[pk]),
-            },
+    def save(self, form):
+        return services.user_set_roles(
+            by=self.request.user, user=self.object, roles=form.cleaned_data["roles"]
         )
 
-    def post(self, request, pk, action):
-        by = request.user
-        try:
-            if action == "deactivate":
-                services.user_set_active(by=by, user=self.target, active=False)
-            elif action == "activate":
-                services.user_set_active(by=by, user=self.target, active=True)
-            elif action == "reset_password":
-                password = services.user_reset_password(by=by, user=self.target)
-                messages.warning(
-                    request, _("New initial password (shown only once): %(p)s") % {"p": password}
-                )
-            elif action == "unlock":
-                services.user_unlock(by=by, user=self.target)
-        except PermissionDenied as exc:
-            messages.error(request, str(exc) or _("You do not have permission to do this."))
-            return redirect("core:user_detail", pk)
-        if action != "reset_password":
-            messages.success(request, _("Done: %(label)s.") % {"label": self.label})
-        return redirect("core:user_detail", pk)
+
+# --- The steps on an account ----------------------------------------------------------------
+
+
+class UserStep(ObjectStepView):
+    """Confirm, then act on an account. The services take no version."""
+
+    model = User
+    permission_required = "core.change_user"
+    object_arg = "user"
+    versioned = False
+
+    def get_success_message(self) -> str:
+        return _("Done: %(label)s.") % {"label": self.get_title()}
+
+
+class DeactivateUserView(UserStep):
+    service = services.user_set_active
+    title = gettext_lazy("Deactivate account")
+    consequence = gettext_lazy(
+        "The user is logged out everywhere, its API tokens are revoked and it cannot log in "
+        "until activated again."
+    )
+
+    def service_kwargs(self, data: dict) -> dict:
+        return {"active": False}
+
+
+class ActivateUserView(UserStep):
+    service = services.user_set_active
+    title = gettext_lazy("Activate account")
+    consequence = gettext_lazy("The user can log in again with its password.")
+
+    def service_kwargs(self, data: dict) -> dict:
+        return {"active": True}
+
+
+class ResetPasswordView(UserStep):
+    service = services.user_reset_password
+    title = gettext_lazy("Reset password")
+    consequence = gettext_lazy(
+        "A new initial password is generated and shown once; the user is logged out and must "
+        "change it at next login."
+    )
+
+    def get_success_message(self) -> str:
+        return ""  # the message is the new password (``succeeded``)
+
+    def succeeded(self):
+        messages.warning(
+            self.request,
+            _("New initial password (shown only once): %(p)s") % {"p": self.result},
+        )
+        return super().succeeded()
+
+
+class UnlockUserView(UserStep):
+    permission_required = "core.unlock_user"
+    service = services.user_unlock
+    title = gettext_lazy("Unlock account")
+    consequence = gettext_lazy(
+        "The failed-login counter of this account is cleared, so it can log in at once."
+    )
+
+
+class UserActionView(ObjectStepSwitch):
+    """Deactivate, activate, reset the password of, unlock an account
+    (``users/<pk>/<action>/``)."""
+
+    step_kwarg = "action"
+    steps = {
+        "deactivate": DeactivateUserView,
+        "activate": ActivateUserView,
+        "reset_password": ResetPasswordView,
+        "unlock": UnlockUserView,
+    }
+    actions = steps  # the names of the steps

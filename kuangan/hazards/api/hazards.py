@@ -10,14 +10,15 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, permissions, serializers
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from kuangan.checklists.models import ChecklistItem, MajorHazardCriterion
-from kuangan.core.api import ScopedPrimaryKeyField, ScopedViewSet, body, date_of, version_of
+from kuangan.core.api import ScopedEditViewSet, body, date_of, version_of
 from kuangan.inspections.models import Inspection, ItemResult
+from kuangan.registry.api import MineRowSerializer
 from kuangan.registry.models import Mine
 
 from .. import services
@@ -34,10 +35,7 @@ class CanViewHazards(permissions.BasePermission):
         return request.user.is_authenticated and request.user.has_perm("hazards.view_hazard")
 
 
-class HazardSerializer(serializers.ModelSerializer):
-    mine = ScopedPrimaryKeyField(queryset=Mine.objects.all())
-    mine_code = serializers.CharField(source="mine.code", read_only=True)
-    mine_name = serializers.CharField(source="mine.name", read_only=True)
+class HazardSerializer(MineRowSerializer):
     criterion = serializers.SlugRelatedField(
         slug_field="code",
         queryset=MajorHazardCriterion.objects.all(),
@@ -163,13 +161,7 @@ class SuggestionSerializer(serializers.Serializer):
     score = serializers.FloatField()
 
 
-class HazardViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ScopedViewSet,
-):
+class HazardViewSet(ScopedEditViewSet):
     """Hazards of the mines in your area. Edits send the ``version`` they loaded: a stale edit
     is refused with 409. Workflow steps are POSTs on the hazard."""
 

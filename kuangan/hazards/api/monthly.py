@@ -7,11 +7,12 @@ from __future__ import annotations
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kuangan.core.api import ScopedPrimaryKeyField, ScopedViewSet, date_of
+from kuangan.core.api import ScopedCreateViewSet, ScopedPrimaryKeyField, date_of
+from kuangan.registry.api import MineRowSerializer
 from kuangan.registry.models import Mine
 
 from .. import services
@@ -19,10 +20,7 @@ from ..filters import MonthlyCheckFilterSet
 from ..models import Hazard, MonthlyMajorHazardCheck
 
 
-class MonthlyCheckSerializer(serializers.ModelSerializer):
-    mine = ScopedPrimaryKeyField(queryset=Mine.objects.all())
-    mine_code = serializers.CharField(source="mine.code", read_only=True)
-    mine_name = serializers.CharField(source="mine.name", read_only=True)
+class MonthlyCheckSerializer(MineRowSerializer):
     hazards = ScopedPrimaryKeyField(queryset=Hazard.objects.all(), many=True, required=False)
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
@@ -52,9 +50,7 @@ class MonthlyCheckSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class MonthlyCheckViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
-):
+class MonthlyCheckViewSet(ScopedCreateViewSet):
     """Monthly major-hazard checks (one per mine and month, led by the mine's principal),
     recorded by the enterprise."""
 

@@ -8,11 +8,18 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kuangan.core.api import ScopedPrimaryKeyField, ScopedViewSet, body, date_of, version_of
+from kuangan.core.api import (
+    ScopedCreateViewSet,
+    ScopedPrimaryKeyField,
+    body,
+    date_of,
+    version_of,
+)
+from kuangan.registry.api import MineRowSerializer
 from kuangan.registry.models import Mine
 
 from .. import services
@@ -33,10 +40,7 @@ def _dated_step_input(name: str) -> serializers.Serializer:
     )
 
 
-class OrderSerializer(serializers.ModelSerializer):
-    mine = ScopedPrimaryKeyField(queryset=Mine.objects.all())
-    mine_code = serializers.CharField(source="mine.code", read_only=True)
-    mine_name = serializers.CharField(source="mine.name", read_only=True)
+class OrderSerializer(MineRowSerializer):
     hazards = ScopedPrimaryKeyField(queryset=Hazard.objects.all(), many=True, required=False)
     issuing_body = serializers.CharField(source="issuing_body.name", read_only=True)
     officer = serializers.CharField(source="officer.username", read_only=True)
@@ -103,9 +107,7 @@ _DOCUMENT = {
 }
 
 
-class OrderViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
-):
+class OrderViewSet(ScopedCreateViewSet):
     """Orders and decisions issued to the mines in your area. Issuing and the steps are for
     regulators (the service checks who); each step may send the ``version`` it loaded (a
     stale one is refused with 409)."""

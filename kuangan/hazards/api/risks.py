@@ -98,16 +98,9 @@ class RiskItemViewSet(
         )
 
     def perform_destroy(self, instance):
-        version = self.request.query_params.get("version") or (
-            self.request.data.get("version") if isinstance(self.request.data, dict) else None
+        services.risk_delete(
+            by=self.request.user, risk=instance, version=version_of(self.request, in_query=True)
         )
-        try:
-            version = int(version) if version not in (None, "") else None
-        except (TypeError, ValueError):
-            raise exceptions.ValidationError(
-                {"version": [_("Give the version as a whole number.")]}
-            ) from None
-        services.risk_delete(by=self.request.user, risk=instance, version=version)
 
     def run_import(self, *, filename: str, data: bytes, dry_run: bool) -> ImportResult:
         return risk_io.import_risks(

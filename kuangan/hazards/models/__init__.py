@@ -1,9 +1,12 @@
 """Models of the hazard ledger, one module per topic: ``hazard`` (hazards, deadline
 extensions, evidence), ``orders`` (enforcement orders), ``monthly`` (monthly major-hazard
-checks) and ``risks`` (the risk list); ``base`` holds what they share. Django finds the models
-here, and callers import them from here."""
+checks) and ``risks`` (the risk list); ``base`` holds what they share. Their queryset of the
+rows of one mine is the registry's ``MineScopedQuerySet``, re-exported here. Django finds the
+models here, and callers import them from here."""
 
-from .base import MineScopedQuerySet, today
+from kuangan.registry.models import MineScopedQuerySet
+
+from .base import today
 from .hazard import (
     FIVE_FIELDS,
     GENERAL_REQUIRED,

@@ -10,7 +10,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Self
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -19,8 +18,18 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kuangan.core.models import TimeStampedModel, VersionedModel
+from kuangan.checklists.models import ChecklistItem, MajorHazardCriterion
+from kuangan.core.models import (
+    Attachment,
+    Organization,
+    TimeStampedModel,
+    VersionedModel,
+    reference,
+    user_reference,
+)
 from kuangan.core.scope import ScopedQuerySet
+from kuangan.inspections.models import Inspection, ItemResult
+from kuangan.registry.models import Mine, MineRow, MineScopedQuerySet
 
 from .. import rules
 from ..choices import (
@@ -32,7 +41,7 @@ from ..choices import (
     HazardStatus,
     PenaltyGuidance,
 )
-from .base import MineScopedQuerySet, today
+from .base import today
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     HazardStatus.REPORTED: frozenset({HazardStatus.RECTIFYING}),
@@ -103,57 +112,33 @@ def penalty_q(guidance: str, on: dt.date) -> Q:
     return ~lenient & ~heavy
 
 
-class Hazard(VersionedModel, TimeStampedModel):
+class Hazard(MineRow, VersionedModel, TimeStampedModel):
     """An accident hazard (事故隐患) of a mine, general or major."""
 
-    mine = models.ForeignKey(
-        "registry.Mine", verbose_name=_("mine"), on_delete=models.PROTECT, related_name="hazards"
-    )
+    mine = reference(Mine, _("mine"), related_name="hazards")
     code = models.CharField(_("hazard number"), max_length=32, unique=True, editable=False)
     description = models.TextField(_("hazard description"))
     location = models.CharField(_("location in the mine"), max_length=200, blank=True)
     level = models.CharField(_("level"), max_length=10, choices=HazardLevel.choices)
-    criterion = models.ForeignKey(
-        "checklists.MajorHazardCriterion",
-        verbose_name=_("major-hazard criterion"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+    criterion = reference(
+        MajorHazardCriterion,
+        _("major-hazard criterion"),
+        optional=True,
         related_name="hazards",
     )
-    checklist_item = models.ForeignKey(
-        "checklists.ChecklistItem",
-        verbose_name=_("checklist item"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="hazards",
+    checklist_item = reference(
+        ChecklistItem, _("checklist item"), optional=True, related_name="hazards"
     )
     source = models.CharField(_("source"), max_length=12, choices=HazardSource.choices)
-    inspection = models.ForeignKey(
-        "inspections.Inspection",
-        verbose_name=_("inspection"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="hazards",
-    )
-    item_result = models.OneToOneField(
-        "inspections.ItemResult",
-        verbose_name=_("inspection finding"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+    inspection = reference(Inspection, _("inspection"), optional=True, related_name="hazards")
+    item_result = reference(
+        ItemResult,
+        _("inspection finding"),
+        optional=True,
         related_name="hazard",
+        one_to_one=True,
     )
-    found_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("found by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    found_by = user_reference(_("found by"), optional=True)
     found_by_name = models.CharField(_("found by (name)"), max_length=64, blank=True)
     found_on = models.DateField(_("found on"))
     imminent_danger = models.BooleanField(
@@ -184,33 +169,17 @@ class Hazard(VersionedModel, TimeStampedModel):
         _("status"), max_length=20, choices=HazardStatus.choices, default=HazardStatus.REPORTED
     )
     rectification_note = models.TextField(_("rectification done"), blank=True)
-    rectified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("rectified by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    rectified_by = user_reference(_("rectified by"), optional=True)
     rectified_at = models.DateTimeField(_("rectification reported at"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("accepted by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    accepted_by = user_reference(_("accepted by"), optional=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     acceptance_note = models.TextField(_("acceptance opinion"), blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("failed acceptances"), default=0)
     # Penalty guidance (notice 七(四))
-    self_reported_hazard = models.ForeignKey(
+    self_reported_hazard = reference(
         "self",
-        verbose_name=_("the enterprise's own record"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+        _("the enterprise's own record"),
+        optional=True,
         related_name="enforcement_links",
         help_text=_("The enterprise's earlier record of the same problem (self or group)."),
     )
@@ -221,34 +190,15 @@ class Hazard(VersionedModel, TimeStampedModel):
     )
     # Listed supervision (挂牌督办)
     listing_no = models.CharField(_("listing number"), max_length=64, blank=True)
-    listing_body = models.ForeignKey(
-        "core.Organization",
-        verbose_name=_("listed by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="listed_hazards",
+    listing_body = reference(
+        Organization, _("listed by"), optional=True, related_name="listed_hazards"
     )
     listed_on = models.DateField(_("listed on"), null=True, blank=True)
     listing_due = models.DateField(_("required completion"), null=True, blank=True)
     delisted_on = models.DateField(_("delisted on"), null=True, blank=True)
-    delisted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("delisted by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    delisted_by = user_reference(_("delisted by"), optional=True)
     reported_upward_at = models.DateTimeField(_("reported upward at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = user_reference(_("recorded by"), optional=True)
 
     objects = HazardQuerySet.as_manager()
 
@@ -298,9 +248,6 @@ class Hazard(VersionedModel, TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("hazards:hazard_detail", args=[self.pk])
-
-    def audit_region(self):
-        return self.mine.region
 
     # --- derived facts -------------------------------------------------------------------
 
@@ -401,15 +348,8 @@ class ScopedByHazard(ScopedQuerySet):
 class HazardExtension(TimeStampedModel):
     """A request to extend a hazard's rectification deadline, and its decision."""
 
-    hazard = models.ForeignKey(
-        Hazard, verbose_name=_("hazard"), on_delete=models.PROTECT, related_name="extensions"
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    hazard = reference(Hazard, _("hazard"), related_name="extensions")
+    requested_by = user_reference(_("requested by"))
     reason = models.TextField(_("reason"))
     old_deadline = models.DateField(_("current deadline"), null=True, blank=True)
     new_deadline = models.DateField(_("requested deadline"))
@@ -419,14 +359,7 @@ class HazardExtension(TimeStampedModel):
         choices=ExtensionStatus.choices,
         default=ExtensionStatus.PENDING,
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = user_reference(_("decided by"), optional=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 
@@ -458,15 +391,8 @@ class HazardEvidence(models.Model):
     """A photo or document showing the hazard before or after rectification (a core
     ``Attachment`` of the hazard, with its stage)."""
 
-    hazard = models.ForeignKey(
-        Hazard, verbose_name=_("hazard"), on_delete=models.PROTECT, related_name="evidence"
-    )
-    attachment = models.OneToOneField(
-        "core.Attachment",
-        verbose_name=_("file"),
-        on_delete=models.PROTECT,
-        related_name="hazard_evidence",
-    )
+    hazard = reference(Hazard, _("hazard"), related_name="evidence")
+    attachment = reference(Attachment, _("file"), related_name="hazard_evidence", one_to_one=True)
     stage = models.CharField(_("stage"), max_length=8, choices=EvidenceStage.choices)
 
     objects = ScopedByHazard.as_manager()

@@ -3,7 +3,6 @@ mine's principal."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -11,9 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kuangan.core.models import TimeStampedModel
+from kuangan.core.models import TimeStampedModel, reference, user_reference
+from kuangan.registry.models import Mine, MineRow, MineScopedQuerySet
 
-from .base import MineScopedQuerySet, today
+from .base import today
 from .hazard import Hazard
 
 
@@ -21,16 +21,11 @@ class MonthlyCheckQuerySet(MineScopedQuerySet):
     """Monthly checks, visible where their mine is."""
 
 
-class MonthlyMajorHazardCheck(TimeStampedModel):
+class MonthlyMajorHazardCheck(MineRow, TimeStampedModel):
     """Notice task 2: “各矿山企业主要负责人要带头……每月组织开展 1次重大事故隐患排查整治”. One
     check per mine and month, led by the mine's principal."""
 
-    mine = models.ForeignKey(
-        "registry.Mine",
-        verbose_name=_("mine"),
-        on_delete=models.PROTECT,
-        related_name="monthly_checks",
-    )
+    mine = reference(Mine, _("mine"), related_name="monthly_checks")
     month = models.DateField(_("month"), help_text=_("The first day of the month checked."))
     checked_on = models.DateField(_("date of the check"))
     led_by = models.CharField(_("led by"), max_length=64)
@@ -40,12 +35,7 @@ class MonthlyMajorHazardCheck(TimeStampedModel):
         Hazard, verbose_name=_("hazards found"), blank=True, related_name="monthly_checks"
     )
     report = models.TextField(_("report"), blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    recorded_by = user_reference(_("recorded by"))
 
     objects = MonthlyCheckQuerySet.as_manager()
 
@@ -65,9 +55,6 @@ class MonthlyMajorHazardCheck(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("hazards:monthly_detail", args=[self.pk])
-
-    def audit_region(self):
-        return self.mine.region
 
     def clean(self) -> None:
         errors = {}

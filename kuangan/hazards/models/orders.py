@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Self
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -15,10 +14,17 @@ from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from kuangan.core.models import TimeStampedModel, VersionedModel
+from kuangan.core.models import (
+    Organization,
+    TimeStampedModel,
+    VersionedModel,
+    reference,
+    user_reference,
+)
+from kuangan.inspections.models import Inspection
+from kuangan.registry.models import Mine, MineRow, MineScopedQuerySet
 
 from ..choices import OrderKind, OrderStatus
-from .base import MineScopedQuerySet
 from .hazard import Hazard
 
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -35,25 +41,16 @@ class OrderQuerySet(MineScopedQuerySet):
         return self.filter(status__in=[OrderStatus.ISSUED, OrderStatus.COMPLIED])
 
 
-class Order(VersionedModel, TimeStampedModel):
+class Order(MineRow, VersionedModel, TimeStampedModel):
     """An enforcement order or decision (指令书 / 决定书) resting on hazards of one mine."""
 
     number = models.CharField(_("document number"), max_length=64, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=OrderKind.choices)
-    mine = models.ForeignKey(
-        "registry.Mine", verbose_name=_("mine"), on_delete=models.PROTECT, related_name="orders"
-    )
+    mine = reference(Mine, _("mine"), related_name="orders")
     hazards = models.ManyToManyField(
         Hazard, verbose_name=_("hazards"), blank=True, related_name="orders"
     )
-    inspection = models.ForeignKey(
-        "inspections.Inspection",
-        verbose_name=_("inspection"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="orders",
-    )
+    inspection = reference(Inspection, _("inspection"), optional=True, related_name="orders")
     facts = models.TextField(_("facts"))
     legal_basis = models.TextField(_("legal basis"))
     requirements = models.TextField(_("requirements"))
@@ -66,18 +63,8 @@ class Order(VersionedModel, TimeStampedModel):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
-    issuing_body = models.ForeignKey(
-        "core.Organization",
-        verbose_name=_("issuing body"),
-        on_delete=models.PROTECT,
-        related_name="issued_orders",
-    )
-    officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("officer"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    issuing_body = reference(Organization, _("issuing body"), related_name="issued_orders")
+    officer = user_reference(_("officer"))
     issued_on = models.DateField(_("issued on"))
     status = models.CharField(
         _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.ISSUED
@@ -90,13 +77,8 @@ class Order(VersionedModel, TimeStampedModel):
     )
     complied_on = models.DateField(_("complied on"), null=True, blank=True)
     lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
-    escalated_to = models.ForeignKey(
-        "self",
-        verbose_name=_("escalated to"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="escalated_from",
+    escalated_to = reference(
+        "self", _("escalated to"), optional=True, related_name="escalated_from"
     )
     note = models.TextField(_("note"), blank=True)
 
@@ -119,9 +101,6 @@ class Order(VersionedModel, TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("hazards:order_detail", args=[self.pk])
-
-    def audit_region(self):
-        return self.mine.region
 
     def can_transition(self, to: str) -> bool:
         return to in ORDER_TRANSITIONS.get(self.status, frozenset())

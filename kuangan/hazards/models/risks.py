@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Self
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -14,11 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kuangan.core.models import TimeStampedModel, VersionedModel
+from kuangan.core.models import TimeStampedModel, VersionedModel, reference, user_reference
+from kuangan.registry.models import Mine, MineRow, MineScopedQuerySet
 
 from .. import rules
 from ..choices import ControlLevel, RiskHazardType, RiskLevel
-from .base import MineScopedQuerySet, today
+from .base import today
 
 
 class RiskItemQuerySet(MineScopedQuerySet):
@@ -30,13 +30,11 @@ class RiskItemQuerySet(MineScopedQuerySet):
         return self.filter(review_on__lt=on or today())
 
 
-class RiskItem(VersionedModel, TimeStampedModel):
+class RiskItem(MineRow, VersionedModel, TimeStampedModel):
     """One line of a mine's risk list (风险管控清单): a risk point, the disaster it can lead to,
     its level (红橙黄蓝), how it is controlled and by whom, and when it is reviewed."""
 
-    mine = models.ForeignKey(
-        "registry.Mine", verbose_name=_("mine"), on_delete=models.PROTECT, related_name="risks"
-    )
+    mine = reference(Mine, _("mine"), related_name="risks")
     code = models.CharField(_("risk number"), max_length=40, unique=True, editable=False)
     location = models.CharField(_("risk point or location"), max_length=200)
     hazard_type = models.CharField(_("hazard type"), max_length=20, choices=RiskHazardType.choices)
@@ -50,14 +48,7 @@ class RiskItem(VersionedModel, TimeStampedModel):
     review_on = models.DateField(
         _("review date"), help_text=_("When the risk is to be identified and assessed again.")
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = user_reference(_("recorded by"), optional=True)
 
     objects = RiskItemQuerySet.as_manager()
 
@@ -78,9 +69,6 @@ class RiskItem(VersionedModel, TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("hazards:risk_detail", args=[self.pk])
-
-    def audit_region(self):
-        return self.mine.region
 
     @property
     def colour_class(self) -> str:

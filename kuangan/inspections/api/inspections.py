@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, permissions, serializers, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from kuangan.campaigns.models import Campaign
 from kuangan.checklists.models import ChecklistTemplate
-from kuangan.core.api import ModelPermissions, ScopedViewSet, body
+from kuangan.core.api import ModelPermissions, ScopedReadViewSet, body
 from kuangan.registry.models import Mine
 
 from .. import documents, plan, quality, services
@@ -49,7 +49,7 @@ class ViewPermission(ModelPermissions):
 AUTHENTICATED = [permissions.IsAuthenticated, ViewPermission]
 
 
-class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class InspectionViewSet(ScopedReadViewSet):
     """Inspections of every kind. Transitions are POST actions; the service of each decides
     who may do it (403) and whether it may happen now (400)."""
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from kuangan.campaigns.models import Campaign
-from kuangan.core.api import ScopedViewSet, body
+from kuangan.core.api import ScopedReadViewSet, body
 from kuangan.core.models import Region
 
 from .. import services
@@ -17,7 +17,7 @@ from ..models import LookbackDraw
 from .serializers import LookbackDrawSerializer
 
 
-class LookbackDrawViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class LookbackDrawViewSet(ScopedReadViewSet):
     model = LookbackDraw
     serializer_class = LookbackDrawSerializer
 

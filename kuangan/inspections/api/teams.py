@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kuangan.campaigns.models import Campaign
-from kuangan.core.api import ScopedViewSet, body
+from kuangan.core.api import ScopedReadViewSet, ScopedViewSet, body
 from kuangan.core.models import Region, User
 from kuangan.registry.models import Mine
 
@@ -19,7 +19,7 @@ from ..models import InspectionTeam
 from .serializers import InspectionSerializer, InspectionTeamSerializer
 
 
-class InspectionTeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class InspectionTeamViewSet(ScopedReadViewSet):
     model = InspectionTeam
     serializer_class = InspectionTeamSerializer
 

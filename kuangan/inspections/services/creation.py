@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,10 +14,8 @@ from kuangan.campaigns.models import Campaign
 from kuangan.checklists.applicability import applicable_items
 from kuangan.checklists.choices import TemplateStatus
 from kuangan.checklists.models import ChecklistTemplate, ChecklistTemplateQuerySet
-from kuangan.core import audit
-from kuangan.core.choices import AuditAction
 from kuangan.core.models import User
-from kuangan.core.services import ensure_visible, refuse, require_perm
+from kuangan.core.services import refuse, require_perm, save_new
 from kuangan.registry.models import Mine
 
 from ..choices import InspectionKind, TeamRole
@@ -109,22 +108,8 @@ def inspection_create(
         )
     if deadline and planned_on and deadline < planned_on:
         raise ValidationError({"deadline": _("The deadline must not be before the planned date.")})
-    with transaction.atomic():
-        inspection = Inspection(
-            kind=kind,
-            mine=mine,
-            campaign=campaign,
-            template=template,
-            team=team,
-            plan=plan,
-            planned_on=planned_on,
-            deadline=deadline,
-            subject=subject,
-            supersedes=supersedes,
-            created_by=by,
-        )
-        inspection.full_clean()
-        inspection.save()
+
+    def with_items_and_leader(inspection: Inspection) -> dict[str, Any]:
         count = fill_results(inspection)
         if kind != K.SELF:
             TeamMember.objects.create(
@@ -134,8 +119,20 @@ def inspection_create(
                 name=str(by),
                 organization_name=str(by.organization or ""),
             )
-        ensure_visible(by, inspection)
-        changes = audit.diff({}, audit.snapshot(inspection))
-        changes["item_count"] = [None, count]
-        audit.record(actor=by, action=AuditAction.CREATED, obj=inspection, changes=changes)
-    return inspection
+        return {"item_count": [None, count]}
+
+    inspection = Inspection(
+        kind=kind,
+        mine=mine,
+        campaign=campaign,
+        template=template,
+        team=team,
+        plan=plan,
+        planned_on=planned_on,
+        deadline=deadline,
+        subject=subject,
+        supersedes=supersedes,
+        created_by=by,
+    )
+    with transaction.atomic():
+        return save_new(inspection, by=by, related=with_items_and_leader)

@@ -68,12 +68,15 @@ def lookback_draw(
         raise ValidationError({"ratio": _("Give the ratio as a number from 0 to 1.")}) from None
     if not Decimal(0) <= share <= Decimal(1):
         raise ValidationError({"ratio": _("Give the ratio as a number from 0 to 1.")})
-    city_codes = _codes(cities)
-    county_codes = _codes(counties)
-    key_codes = sorted({str(c).strip() for c in key_mines if str(c).strip()})
+    # What is checked in full: the same choices for the draw and for its record.
+    full_coverage = {
+        "cities": _codes(cities),
+        "counties": _codes(counties),
+        "key_mines": sorted({str(c).strip() for c in key_mines if str(c).strip()}),
+    }
     population = _candidates(campaign, region)
     known = {c.code for c in population}
-    unknown = [c for c in key_codes if c not in known]
+    unknown = [c for c in full_coverage["key_mines"] if c not in known]
     if unknown:
         raise ValidationError(
             {
@@ -82,21 +85,12 @@ def lookback_draw(
             }
         )
     seed = (seed or "").strip() or secrets.token_hex(8)
-    full, sampled = draw(
-        population,
-        cities=city_codes,
-        counties=county_codes,
-        key_mines=key_codes,
-        ratio=float(share),
-        seed=seed,
-    )
+    full, sampled = draw(population, **full_coverage, ratio=float(share), seed=seed)
     with transaction.atomic():
         record = LookbackDraw(
             campaign=campaign,
             region=region,
-            cities=city_codes,
-            counties=county_codes,
-            key_mines=key_codes,
+            **full_coverage,
             ratio=share,
             seed=seed,
             population=[[c.code, c.city, c.county] for c in population],
@@ -110,13 +104,15 @@ def lookback_draw(
             actor=by,
             action=AuditAction.CREATED,
             obj=record,
-            changes={
-                "seed": [None, seed],
-                "ratio": [None, str(share)],
-                "population": [None, len(population)],
-                "full": [None, len(full)],
-                "sampled": [None, sampled],
-            },
+            changes=audit.added(
+                {
+                    "seed": seed,
+                    "ratio": str(share),
+                    "population": len(population),
+                    "full": len(full),
+                    "sampled": sampled,
+                }
+            ),
         )
     return record
 

@@ -51,7 +51,7 @@ def inspection_add_member(
             actor=by,
             action=AuditAction.UPDATED,
             obj=inspection,
-            changes={"team": [None, str(member)]},
+            changes=audit.added({"team": str(member)}),
         )
     return member
 
@@ -85,14 +85,9 @@ def inspection_invite_expert(
     expires = timezone.now() + timedelta(days=days)
     with transaction.atomic():
         username = f"expert-{inspection.pk}-{secrets.token_hex(3)}"
-        user = User(
-            username=username,
-            real_name=name,
-            phone=phone,
-            must_change_password=False,
-            password_changed_at=timezone.now(),
+        user = User.with_password(
+            password, username=username, real_name=name, phone=phone, must_change_password=False
         )
-        user.set_password(password)
         user.save()
         user.user_permissions.set(expert_permissions())
         member = TeamMember.objects.create(
@@ -109,13 +104,13 @@ def inspection_invite_expert(
             actor=by,
             action=AuditAction.CREATED,
             obj=user,
-            changes={"expert_for_inspection": [None, inspection.pk], "expires_at": [None, expires]},
+            changes=audit.added({"expert_for_inspection": inspection.pk, "expires_at": expires}),
         )
         audit.record(
             actor=by,
             action=AuditAction.UPDATED,
             obj=inspection,
-            changes={"team": [None, str(member)]},
+            changes=audit.added({"team": str(member)}),
         )
     return member, username, password
 

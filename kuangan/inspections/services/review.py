@@ -24,6 +24,9 @@ from .creation import copy_team, fill_results, pick_template
 from .members import end_expert_accounts
 from .self_report import self_report_verify
 
+# What the inspection ordered by a redo keeps of the one it supersedes.
+REDO_KEEPS = ("kind", "mine", "campaign", "team", "plan", "subject")
+
 
 def reviewers_of(inspection: Inspection) -> QuerySet[User]:
     """The regulators notified of a submission: those whose jurisdiction contains the mine
@@ -155,17 +158,8 @@ def inspection_redo(
         with _decision(by, inspection, "redo", reason, title, extra) as inspection:
             inspection.redo_reasons = grounds
         template = pick_template(inspection.mine) or inspection.template
-        new = Inspection(
-            kind=inspection.kind,
-            mine=inspection.mine,
-            campaign=inspection.campaign,
-            template=template,
-            team=inspection.team,
-            plan=inspection.plan,
-            subject=inspection.subject,
-            supersedes=inspection,
-            created_by=by,
-        )
+        kept = {field: getattr(inspection, field) for field in REDO_KEEPS}
+        new = Inspection(template=template, supersedes=inspection, created_by=by, **kept)
         new.save()
         count = fill_results(new)
         copy_team(inspection, new)
@@ -173,6 +167,6 @@ def inspection_redo(
             actor=by,
             action=AuditAction.CREATED,
             obj=new,
-            changes={"supersedes": [None, inspection.pk], "item_count": [None, count]},
+            changes=audit.added({"supersedes": inspection.pk, "item_count": count}),
         )
     return new

@@ -4,6 +4,7 @@ the campaign's scope, by when."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,11 +12,10 @@ from django.utils.translation import gettext as _
 
 from kuangan.campaigns import rules
 from kuangan.campaigns.models import Campaign
-from kuangan.core import audit
 from kuangan.core.choices import AuditAction
 from kuangan.core.models import Region, User
 from kuangan.core.scope import scope_of
-from kuangan.core.services import ensure_visible, refuse, require_perm, transition
+from kuangan.core.services import refuse, require_perm, save_new, transition
 from kuangan.registry.models import Mine
 
 from ..choices import InspectionKind, InspectionStatus
@@ -46,23 +46,21 @@ def team_create(
             raise ValidationError(
                 {"members": _("%(name)s is not a regulator's inspector.") % {"name": person}}
             )
-    with transaction.atomic():
-        team = InspectionTeam(
-            campaign=campaign,
-            region=region,
-            name=(name or "").strip(),
-            level=level,
-            leader=leader,
-            created_by=by,
-        )
-        team.full_clean()
-        team.save()
+
+    def with_members(team: InspectionTeam) -> dict[str, Any]:
         team.members.set(people)
-        ensure_visible(by, team)
-        changes = audit.diff({}, audit.snapshot(team))
-        changes["members"] = [[], sorted(str(m) for m in people)]
-        audit.record(actor=by, action=AuditAction.CREATED, obj=team, changes=changes)
-    return team
+        return {"members": [[], sorted(str(m) for m in people)]}
+
+    team = InspectionTeam(
+        campaign=campaign,
+        region=region,
+        name=(name or "").strip(),
+        level=level,
+        leader=leader,
+        created_by=by,
+    )
+    with transaction.atomic():
+        return save_new(team, by=by, related=with_members)
 
 
 def plan_assign(

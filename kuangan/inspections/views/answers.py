@@ -17,12 +17,13 @@ from django.views.generic import TemplateView
 
 from kuangan.core.files import attachments_of
 from kuangan.core.spreadsheets import XLSX_MIME
+from kuangan.core.views import file_response
 
 from .. import exports, services
 from ..choices import HazardLevel, Outcome
 from ..forms import AnswerForm, ImportForm, PhotoForm
 from ..models import Inspection
-from .base import InspectionStep, download, message_errors, visible_inspection
+from .base import InspectionStep, message_errors, visible_inspection
 
 # --- Answering -------------------------------------------------------------------------------
 
@@ -177,7 +178,7 @@ def photo_upload(request, pk: int, result_pk: int):
 def checklist_download(request, pk: int):
     inspection = visible_inspection(request, pk)
     name = f"检查表-{inspection.mine.code}-{inspection.pk}.xlsx"
-    return download(exports.checklist_xlsx(inspection), name, XLSX_MIME)
+    return file_response(exports.checklist_xlsx(inspection), name, XLSX_MIME)
 
 
 class ImportView(InspectionStep):

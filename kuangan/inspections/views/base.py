@@ -1,13 +1,11 @@
 """What the pages of inspections share: the inspection of the user's scope, the base of the
-steps on one inspection, the service's refusal as messages and the file downloads."""
+steps on one inspection and the service's refusal as messages."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 
@@ -42,13 +40,6 @@ def safe_reverse(name: str, *args: object) -> str | None:
         return reverse(name, args=args)
     except NoReverseMatch:
         return None
-
-
-def download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    """``content`` as a file to save, named ``filename`` (UTF-8, RFC 5987)."""
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 class InspectionStep(ObjectStepView):

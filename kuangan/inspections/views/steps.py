@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
-from kuangan.core.views import ObjectStepSwitch
+from kuangan.core.views import ObjectStepSwitch, file_response
 
 from .. import documents, services
 from ..choices import InspectionStatus, Outcome
@@ -26,7 +26,7 @@ from ..forms import (
     SignForm,
 )
 from ..models import InspectionReport, SelfInspectionReport
-from .base import InspectionStep, download, visible_inspection
+from .base import InspectionStep, visible_inspection
 from .pages import available_actions
 
 S = InspectionStatus
@@ -258,4 +258,4 @@ def report_download(request, pk: int, fmt: str):
     audit.record(
         actor=request.user, action=AuditAction.EXPORTED, obj=inspection, changes={"report": fmt}
     )
-    return download(content, f"检查报告-{inspection.mine.code}-{inspection.pk}.{fmt}", mime)
+    return file_response(content, f"检查报告-{inspection.mine.code}-{inspection.pk}.{fmt}", mime)

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from kuangan.campaigns.choices import (
 from kuangan.campaigns.models import Campaign
 from kuangan.campaigns.presenters import labels
 from kuangan.core.ledger import write_xlsx
+from kuangan.core.management.base import KuanganCommand
 from kuangan.registry.choices import MineKind, MineStatus
 from kuangan.registry.models import Mine
 
@@ -49,12 +50,10 @@ def xlsx_rows(rows):
         ]
 
 
-class Command(BaseCommand):
-    help = (
-        "Print the campaign verdict of every mine as one JSON array (or an Excel sheet): "
-        "campaign scope, watch duty, key-inspection scope with reasons, checklist, priority. "
-        "Without --campaign: the latest campaign."
-    )
+class Command(KuanganCommand):
+    """Print the campaign verdict of every mine as one JSON array (or an Excel sheet): campaign
+    scope, watch duty, key-inspection scope with reasons, checklist, priority. Without
+    --campaign: the latest campaign."""
 
     def add_arguments(self, parser):
         parser.add_argument("--campaign", type=int, help="campaign id (default: the latest)")

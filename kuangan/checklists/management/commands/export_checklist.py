@@ -1,17 +1,16 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from kuangan.checklists import exports
 from kuangan.checklists.models import ChecklistTemplate
+from kuangan.core.management.base import KuanganCommand
 
 
-class Command(BaseCommand):
-    help = (
-        "Export checklist versions to .xlsx or YAML (by the file's extension), in the format "
-        "import-checklist reads. Without --id, every published version."
-    )
+class Command(KuanganCommand):
+    """Export checklist versions to .xlsx or YAML (by the file's extension), in the format
+    import-checklist reads. Without --id, every published version."""
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the .xlsx or .yaml file to write")

@@ -1,19 +1,14 @@
-from pathlib import Path
-
-from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from kuangan.checklists import imports, services
-from kuangan.core.models import User
+from kuangan.core.management.base import KuanganCommand
 
 
-class Command(BaseCommand):
-    help = (
-        "Import checklists from an .xlsx or YAML file as draft versions. The whole file is "
-        "checked first; with any error nothing is written, every error is printed with its "
-        "sheet, row and column, and the exit code is 1."
-    )
+class Command(KuanganCommand):
+    """Import checklists from an .xlsx or YAML file as draft versions. The whole file is checked
+    first; with any error nothing is written, every error is printed with its sheet, row and
+    column, and the exit code is 1."""
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the .xlsx or .yaml file")
@@ -31,14 +26,8 @@ class Command(BaseCommand):
     def handle(
         self, *args, file, dry_run=False, as_new_version=False, publish=False, user=None, **options
     ):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(_("No such file: %(path)s") % {"path": file})
-        actor = None
-        if user:
-            actor = User.objects.filter(username=user, is_active=True).first()
-            if actor is None:
-                raise CommandError(_("No active user is called “%(name)s”.") % {"name": user})
+        path = self.input_file(file)
+        actor = self.actor(user)
         content = path.read_bytes()
         try:
             if dry_run:
@@ -60,8 +49,6 @@ class Command(BaseCommand):
             raise CommandError(
                 _("The file has %(n)d errors; nothing was imported.") % {"n": len(exc.errors)}
             ) from None
-        except PermissionDenied as exc:
-            raise CommandError(str(exc)) from None
         for t in created:
             self.stdout.write(self._line(t.name, t.version, t.aspects.count(), t.items.count()))
         self.stdout.write(

@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kuangan.core.audit import hash_algorithm, verify_chain
+from kuangan.core.management.base import KuanganCommand
 
 
-class Command(BaseCommand):
-    help = "Walk the audit log's hash chain and report the first broken event."
+class Command(KuanganCommand):
+    """Walk the audit log's hash chain and report the first broken event."""
 
     def handle(self, *args, **options):
         report = verify_chain()

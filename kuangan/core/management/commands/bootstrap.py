@@ -1,19 +1,18 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from kuangan.core.choices import OrganizationKind, RegulatorAgency, Role
+from kuangan.core.management.base import KuanganCommand
 from kuangan.core.models import Organization, Region, User
 from kuangan.core.services import user_create
 
 ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 
 
-class Command(BaseCommand):
-    help = (
-        "Set up a new production database: the organisation that runs the system and its three "
-        "separated administrators (system, security, audit). Each gets a random initial password, "
-        "printed once, to be changed at first login. Refuses when administrators already exist."
-    )
+class Command(KuanganCommand):
+    """Set up a new production database: the organisation that runs the system and its three
+    separated administrators (system, security, audit). Each gets a random initial password,
+    printed once, to be changed at first login. Refuses when administrators already exist."""
 
     def add_arguments(self, parser):
         parser.add_argument("--organization", default="吉林省应急管理厅")

@@ -2,18 +2,16 @@ from importlib import import_module
 
 from django.apps import apps
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from kuangan.core.demo import DEMO_USERS, demo_password
+from kuangan.core.management.base import KuanganCommand
 from kuangan.core.models import Organization
 
 
-class Command(BaseCommand):
-    help = (
-        "Migrate the database, load the deterministic Jilin demo data (once) and serve the "
-        "application. Demo accounts only: never on a production database."
-    )
+class Command(KuanganCommand):
+    """Migrate the database, load the deterministic Jilin demo data (once) and serve the
+    application. Demo accounts only: never on a production database."""
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true", help="load the data, do not serve")

@@ -2,11 +2,12 @@ import os
 import sys
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+
+from kuangan.core.management.base import KuanganCommand
 
 
-class Command(BaseCommand):
-    help = "Serve the application with gunicorn (a production WSGI server), static files included."
+class Command(KuanganCommand):
+    """Serve the application with gunicorn (a production WSGI server), static files included."""
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("KUANGAN_HOST", "127.0.0.1"))

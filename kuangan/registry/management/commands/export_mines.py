@@ -1,22 +1,20 @@
 from pathlib import Path
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.test import RequestFactory
 from django.utils.translation import gettext as _
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
-from kuangan.core.models import Region, User
+from kuangan.core.management.base import KuanganCommand
+from kuangan.core.models import Region
 from kuangan.registry.exports import export_filename, filtered_mines, write_workbook
 
 
-class Command(BaseCommand):
-    help = (
-        "Export the mine registry in the import format (.xlsx), with the registry ledger's "
-        "filters: --region, --kind, --status, --q, or any ledger parameter as --filter "
-        "NAME=VALUE."
-    )
+class Command(KuanganCommand):
+    """Export the mine registry in the import format (.xlsx), with the registry ledger's
+    filters: --region, --kind, --status, --q, or any ledger parameter as --filter NAME=VALUE."""
 
     def add_arguments(self, parser):
         parser.add_argument("--output", "-o", help="file to write (default: a dated name here)")
@@ -56,13 +54,7 @@ class Command(BaseCommand):
             if not sep or not name:
                 raise CommandError(_("Write each filter as NAME=VALUE: %(item)s") % {"item": item})
             params.append((name.strip(), value.strip()))
-        actor = None
-        if options["user"]:
-            actor = User.objects.filter(username=options["user"], is_active=True).first()
-            if actor is None:
-                raise CommandError(
-                    _("No active user is called “%(name)s”.") % {"name": options["user"]}
-                )
+        actor = self.actor(options["user"])
         request = RequestFactory().get("/registry/mines/export/", params)
         request.user = actor or AnonymousUser()
         request.session = {}

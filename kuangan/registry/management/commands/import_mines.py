@@ -1,20 +1,17 @@
 import json
-from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kuangan.core.models import User
+from kuangan.core.management.base import KuanganCommand
 from kuangan.registry.imports import ImportRefused, import_mines
 
 
-class Command(BaseCommand):
-    help = (
-        "Import the mine registry from an .xlsx or .csv file (UTF-8, UTF-8 with BOM or "
-        "GB18030). The whole file is checked first; with any error nothing is written, every "
-        "error is printed with its row, column and value, and the exit code is 1."
-    )
+class Command(KuanganCommand):
+    """Import the mine registry from an .xlsx or .csv file (UTF-8, UTF-8 with BOM or GB18030).
+    The whole file is checked first; with any error nothing is written, every error is printed
+    with its row, column and value, and the exit code is 1."""
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the .xlsx or .csv file")
@@ -29,14 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args, file, dry_run=False, user=None, json=False, **options):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(_("No such file: %(path)s") % {"path": file})
-        actor = None
-        if user:
-            actor = User.objects.filter(username=user, is_active=True).first()
-            if actor is None:
-                raise CommandError(_("No active user is called “%(name)s”.") % {"name": user})
+        path = self.input_file(file)
+        actor = self.actor(user)
         try:
             result = import_mines(
                 by=actor, filename=path.name, data=path.read_bytes(), dry_run=dry_run

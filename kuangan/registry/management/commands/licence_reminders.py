@@ -1,15 +1,14 @@
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from kuangan.core.management.base import KuanganCommand
 from kuangan.registry.notifications import send_licence_reminders
 
 
-class Command(BaseCommand):
-    help = (
-        "Notify enterprises and county bureaus of mining and safety licences that expire in 90, "
-        "30 or 0 days. Each reminder is sent once; run it daily."
-    )
+class Command(KuanganCommand):
+    """Notify enterprises and county bureaus of mining and safety licences that expire in 90, 30
+    or 0 days. Each reminder is sent once; run it daily."""
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="act as if today were this date (YYYY-MM-DD)")
