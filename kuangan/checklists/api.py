@@ -27,11 +27,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from kuangan.core import audit
 from kuangan.core.api import ScopedReadViewSet
-from kuangan.core.choices import AuditAction
 from kuangan.core.spreadsheets import XLSX_MIME
-from kuangan.core.views import file_response
 from kuangan.registry.models import Mine
 
 from . import applicability, exports, imports, services
@@ -323,20 +320,9 @@ class ChecklistTemplateViewSet(ScopedReadViewSet):
         """The checklist in the import format (``?as=xlsx`` or ``?as=yaml``)."""
         template = self.get_object()
         kind = request.query_params.get("as", "xlsx")
-        if kind not in ("xlsx", "yaml"):
+        if kind not in exports.FORMATS:
             raise exceptions.ValidationError({"as": [_("Use xlsx or yaml.")]})
-        audit.record(
-            actor=request.user,
-            action=AuditAction.EXPORTED,
-            obj=template,
-            changes={"format": kind},
-            region=request.user.audit_region(),
-        )
-        if kind == "yaml":
-            body, content_type = exports.export_yaml([template]), "application/yaml"
-        else:
-            body, content_type = exports.export_xlsx([template]), XLSX
-        return file_response(body, f"{template.code}-v{template.version}.{kind}", content_type)
+        return exports.export_download(by=request.user, template=template, kind=kind)
 
     def _write(self, request, fn):
         template = self.get_object()

@@ -7,8 +7,13 @@ import io
 from collections.abc import Iterable
 
 import yaml
+from django.http import HttpResponse
 
-from kuangan.core.spreadsheets import new_workbook
+from kuangan.core import audit
+from kuangan.core.choices import AuditAction
+from kuangan.core.models import User
+from kuangan.core.spreadsheets import XLSX_MIME, new_workbook
+from kuangan.core.views import file_response
 
 from . import conditions
 from .choices import ChecklistFamily, MineKind
@@ -145,3 +150,22 @@ def export_xlsx(templates: Iterable[ChecklistTemplate]) -> bytes:
         sheet.autofilter(1, 0, max(line - 1, 1), len(ITEM_COLUMNS) - 1)
     workbook.close()
     return buffer.getvalue()
+
+
+FORMATS = ("xlsx", "yaml")
+
+
+def export_download(*, by: User, template: ChecklistTemplate, kind: str) -> HttpResponse:
+    """The template in the import format ``kind`` (one of ``FORMATS``) as a download, for the
+    page and the API alike; the export is recorded in the audit log."""
+    audit.record(
+        actor=by,
+        action=AuditAction.EXPORTED,
+        obj=template,
+        changes={"format": kind},
+        region=by.audit_region(),
+    )
+    name = f"{template.code}-v{template.version}.{kind}"
+    if kind == "yaml":
+        return file_response(export_yaml([template]), name, "application/yaml")
+    return file_response(export_xlsx([template]), name, XLSX_MIME)

@@ -14,17 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from kuangan.core import audit
-from kuangan.core.choices import AuditAction
 from kuangan.core.ledger import Column, LedgerView, Tab
-from kuangan.core.spreadsheets import XLSX_MIME
 from kuangan.core.views import (
     ObjectFormView,
     ObjectPageView,
     ObjectStepSwitch,
     ObjectStepView,
     ScopedMixin,
-    file_response,
 )
 
 from .. import conditions, exports, services
@@ -252,19 +248,9 @@ class TemplateExportView(ScopedMixin, View):
     def get(self, request, pk):
         template = get_object_or_404(self.get_queryset(), pk=pk)
         kind = request.GET.get("as", "xlsx")
-        if kind not in ("xlsx", "yaml"):
+        if kind not in exports.FORMATS:
             raise Http404
-        name = f"{template.code}-v{template.version}.{kind}"
-        audit.record(
-            actor=request.user,
-            action=AuditAction.EXPORTED,
-            obj=template,
-            changes={"format": kind},
-            region=request.user.audit_region(),
-        )
-        if kind == "yaml":
-            return file_response(exports.export_yaml([template]), name, "application/yaml")
-        return file_response(exports.export_xlsx([template]), name, XLSX_MIME)
+        return exports.export_download(by=request.user, template=template, kind=kind)
 
 
 # --- The version actions ------------------------------------------------------------------
