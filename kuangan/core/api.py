@@ -134,7 +134,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
     verbs from Django permissions."""
 
     permission_classes = [permissions.IsAuthenticated, ModelPermissions]
-    model = None
+    model: type[Any] | None = None
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)

@@ -153,8 +153,8 @@ def write_xlsx(path: str, title: str, headers: list[str], rows: Iterable[list[An
 
 
 class LedgerView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
-    model = None
-    filterset_class = None
+    model: type[Any] | None = None
+    filterset_class: type[Any] | None = None
     search_fields: tuple[str, ...] = ()
     columns: list[Column] = []
     default_sort: str = ""

@@ -4,6 +4,7 @@ when it holds the entry's permission (or one of its roles)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 @dataclass(frozen=True)
 class MenuItem:
     section: str
-    label: str
+    label: Any  # a str or a lazy translation
     url_name: str
     perm: str | None = None
     roles: frozenset[str] = field(default_factory=frozenset)

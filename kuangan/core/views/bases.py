@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.http import HttpResponse
@@ -22,7 +24,7 @@ class ScopedMixin(LoginRequiredMixin, PermissionRequiredMixin):
     """Detail and edit views: the object is looked up in ``visible_to(user)``, so an object
     outside the user's scope is a 404, the same as a missing one."""
 
-    model = None
+    model: type[Any] | None = None
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)

@@ -4,6 +4,8 @@ service call saves, and what the service refuses is said on the form."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
@@ -33,20 +35,20 @@ class ObjectFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     ``is_open``: the page then goes back (``get_closed_url``) with ``closed_message``."""
 
     template_name = "core/form.html"
-    model = None
+    model: type[Any] | None = None
     pk_url_kwarg = "pk"
     slug_url_kwarg: str | None = None
     slug_field: str | None = None
     permission_required: str | None = None  # to create
     edit_permission: str | None = None  # to edit
-    title_create = None
-    title_edit = None
+    title_create: Any = None
+    title_edit: Any = None
     list_url: str | None = None  # URL name of the list, where cancel goes while creating
-    help_text = None
+    help_text: Any = None
     form_takes_user = True  # the form's ``user`` argument: the signed-in user
     versioned = True  # the page carries the version it was loaded at (``posted_version``)
-    confirm = ""  # a question the browser asks before posting
-    success_message = gettext_lazy("Saved.")
+    confirm: Any = ""  # a question the browser asks before posting
+    success_message: Any = gettext_lazy("Saved.")
     closed_message = gettext_lazy("This step is not open to you now.")
     # The service's refusals said on the form (a stale version, a result out of the user's
     # jurisdiction); a refusal not listed here is the 403 page.

@@ -64,10 +64,10 @@ class ObjectStepView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     service: Callable[..., Any] | None = None
     object_arg: str | None = None  # the service's keyword for the object (the model's name)
     versioned = True  # the page carries the version it was loaded at; a stale one conflicts
-    title = ""
-    consequence = ""  # what will follow (the confirmation page; the help of a form page)
-    confirm = ""  # a question the browser asks before posting a form page
-    success_message = gettext_lazy("Saved.")
+    title: Any = ""  # text: a str or a lazy translation (so are the next three)
+    consequence: Any = ""  # what will follow (the confirmation page; the help of a form page)
+    confirm: Any = ""  # a question the browser asks before posting a form page
+    success_message: Any = gettext_lazy("Saved.")
     closed_message = gettext_lazy("This step is not open to you now.")
 
     object: models.Model
