@@ -84,11 +84,23 @@ def _actor_region(actor: User | None) -> Region | None:
     return audit_region() if callable(audit_region) else None
 
 
+def is_visible(actor: User, obj: models.Model) -> bool:
+    """Whether ``obj`` lies in ``actor``'s scope (its model's ``visible_to``)."""
+    manager: Any = type(obj)._default_manager  # a ScopedQuerySet's manager
+    return bool(manager.visible_to(actor).filter(pk=obj.pk).exists())
+
+
+def require_visible(actor: User, obj: models.Model, message: str, *, perm: str = "") -> None:
+    """Before a change: refuse (audited, ``refuse``) when ``obj`` lies outside ``actor``'s
+    scope. ``message`` says what lies outside."""
+    if not is_visible(actor, obj):
+        refuse(actor, message, obj=obj, perm=perm)
+
+
 def ensure_visible(actor: User, obj: models.Model) -> None:
     """After a write: the object must still be inside the actor's scope (inside the
     transaction, so a write that moves an object out of scope is rolled back)."""
-    manager: Any = type(obj)._default_manager  # a ScopedQuerySet's manager
-    if not manager.visible_to(actor).filter(pk=obj.pk).exists():
+    if not is_visible(actor, obj):
         raise PermissionDenied(_("The result would lie outside your jurisdiction."))
 
 

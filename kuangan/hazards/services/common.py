@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from kuangan.core.choices import OrganizationKind
 from kuangan.core.models import User
-from kuangan.core.services import refuse, require_perm
+from kuangan.core.services import is_visible, refuse, require_perm, require_visible
 from kuangan.registry.models import Mine
 
 from ..models import Hazard
@@ -34,20 +34,8 @@ def is_regulator_user(user: User) -> bool:
     return _org_kind(user) == OrganizationKind.REGULATOR
 
 
-def is_visible(user: User, obj: models.Model) -> bool:
-    """Whether ``obj`` lies in ``user``'s scope (its model's ``visible_to``)."""
-    manager: Any = type(obj)._default_manager  # a ScopedQuerySet's manager
-    return bool(manager.visible_to(user).filter(pk=obj.pk).exists())
-
-
-def require_visible(by: User, obj: models.Model, perm: str, message: str) -> None:
-    """Refuse (audited) when ``obj`` lies outside ``by``'s scope."""
-    if not is_visible(by, obj):
-        refuse(by, message, obj=obj, perm=perm)
-
-
 def require_hazard_visible(by: User, hazard: Hazard, perm: str) -> None:
-    require_visible(by, hazard, perm, _("The hazard is outside your jurisdiction."))
+    require_visible(by, hazard, _("The hazard is outside your jurisdiction."), perm=perm)
 
 
 def require_rectifier(by: User, hazard: Hazard, message: str) -> None:

@@ -16,6 +16,7 @@ from kuangan.core import audit
 from kuangan.core.choices import AuditAction, RegionLevel, Role
 from kuangan.core.models import User
 from kuangan.core.services import (
+    is_visible,
     notify,
     refuse,
     require_perm,
@@ -32,7 +33,6 @@ from .common import (
     clean_funds,
     is_enterprise_user,
     is_regulator_user,
-    is_visible,
     next_serial,
     not_closed,
     require_hazard_visible,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from kuangan.core.choices import OrganizationKind
 from kuangan.core.models import Organization, User
-from kuangan.core.services import refuse, require_perm, save_new, transition
+from kuangan.core.services import refuse, require_perm, require_visible, save_new, transition
 from kuangan.inspections.models import Inspection
 from kuangan.registry.choices import MineStatus
 from kuangan.registry.models import Mine
@@ -25,7 +25,7 @@ from kuangan.registry.models import Mine
 from .. import rules
 from ..choices import OrderKind, OrderStatus
 from ..models import Hazard, Order, today
-from .common import next_serial, require_mine_in_area, require_visible
+from .common import next_serial, require_mine_in_area
 
 KIND_ABBR = {
     OrderKind.EVACUATE: "CR",
@@ -143,7 +143,9 @@ def _require_officer(by: User, order: Order) -> None:
     """A regulator with the permission to issue orders, whose scope holds the order."""
     require_perm(by, "hazards.issue_order", order)
     _regulator(by, order)
-    require_visible(by, order, "hazards.issue_order", _("The order is outside your jurisdiction."))
+    require_visible(
+        by, order, _("The order is outside your jurisdiction."), perm="hazards.issue_order"
+    )
 
 
 def _order_guard(to: str | None) -> Callable[[Order], None]:

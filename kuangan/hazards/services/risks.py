@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
 from kuangan.core.models import User
-from kuangan.core.services import lock, require_perm, save_new, transition
+from kuangan.core.services import lock, require_perm, require_visible, save_new, transition
 from kuangan.registry.models import Mine
 
 from ..models import RiskItem
-from .common import require_mine_in_area, require_visible
+from .common import require_mine_in_area
 
 # Fields a user sets on a risk item (the mine is chosen once, at creation).
 RISK_FIELDS = (
@@ -52,7 +52,7 @@ def _unknown(fields: dict[str, Any]) -> None:
 
 
 def _require_risk_visible(by: User, risk: RiskItem, perm: str) -> None:
-    require_visible(by, risk, perm, _("The risk item is outside your jurisdiction."))
+    require_visible(by, risk, _("The risk item is outside your jurisdiction."), perm=perm)
 
 
 def risk_create(*, by: User, mine: Mine, code: str | None = None, **fields: Any) -> RiskItem:

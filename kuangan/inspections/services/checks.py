@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kuangan.core import services as core_services
 from kuangan.core.choices import Role
 from kuangan.core.models import User
 from kuangan.core.services import refuse, require_perm, transition
@@ -58,13 +59,9 @@ def roles_label(roles: set[str]) -> str:
 
 
 def require_visible(actor: User, inspection: Inspection) -> None:
-    if not Inspection.objects.visible_to(actor).filter(pk=inspection.pk).exists():
-        refuse(
-            actor,
-            _("This inspection lies outside your jurisdiction."),
-            obj=inspection,
-            perm="visible",
-        )
+    core_services.require_visible(
+        actor, inspection, _("This inspection lies outside your jurisdiction."), perm="visible"
+    )
 
 
 def is_expert_of(actor: User, inspection: Inspection) -> bool:

@@ -15,7 +15,7 @@ from kuangan.checklists.applicability import applicable_items
 from kuangan.checklists.choices import TemplateStatus
 from kuangan.checklists.models import ChecklistTemplate, ChecklistTemplateQuerySet
 from kuangan.core.models import User
-from kuangan.core.services import refuse, require_perm, save_new
+from kuangan.core.services import refuse, require_perm, require_visible, save_new
 from kuangan.registry.models import Mine
 
 from ..choices import InspectionKind, TeamRole
@@ -92,8 +92,7 @@ def inspection_create(
             obj=mine,
             perm="add_inspection",
         )
-    if not Mine.objects.visible_to(by).filter(pk=mine.pk).exists():
-        refuse(by, _("This mine lies outside your jurisdiction."), obj=mine, perm="add_inspection")
+    require_visible(by, mine, _("This mine lies outside your jurisdiction."), perm="add_inspection")
     if template is None:
         template = pick_template(mine)
         if template is None:

@@ -15,7 +15,7 @@ from kuangan.campaigns.models import Campaign
 from kuangan.core.choices import AuditAction
 from kuangan.core.models import Region, User
 from kuangan.core.scope import scope_of
-from kuangan.core.services import refuse, require_perm, save_new, transition
+from kuangan.core.services import refuse, require_perm, require_visible, save_new, transition
 from kuangan.registry.models import Mine
 
 from ..choices import InspectionKind, InspectionStatus
@@ -72,8 +72,9 @@ def plan_assign(
     require_perm(by, "inspections.plan_inspection")
     if team.campaign_id != campaign.pk:
         raise ValidationError({"team": _("The team belongs to another campaign.")})
-    if not InspectionTeam.objects.visible_to(by).filter(pk=team.pk).exists():
-        refuse(by, _("This team lies outside your jurisdiction."), obj=team, perm="plan_inspection")
+    require_visible(
+        by, team, _("This team lies outside your jurisdiction."), perm="plan_inspection"
+    )
     chosen = list(mines)
     if not chosen:
         raise ValidationError({"mines": _("Choose at least one mine.")})
