@@ -1,8 +1,34 @@
 """The audit log's one writer and its verifier.
 
-Every event is chained to the previous one: ``hash = H(prev_hash || canonical JSON(event))``,
-H being SHA-256 or SM3 (setting ``AUDIT_HASH_ALGORITHM``). Services call ``record()`` inside
-their transaction; the request middleware supplies address, user agent and request id.
+Chain. Every event is chained to the previous one under a key kept outside the database:
+``hash = HMAC(key, prev_hash || "|" || canonical JSON(event))``, HMAC-SHA256, or HMAC-SM3 with
+``AUDIT_HASH_ALGORITHM=sm3``. Someone with the database but without the key can neither write
+an event that verifies nor rewrite one and recompute the hashes after it. The key is
+``KUANGAN_AUDIT_KEY``, or else the file ``DATA_DIR/audit_key``, generated on first use (mode
+0600). Keep it out of the database's reach (and out of its dumps): losing it makes the chain
+unverifiable, and whoever holds it can forge. Services call ``record()`` inside their
+transaction; the request middleware supplies address, user agent and request id.
+
+Anchor. A rewritten chain cannot verify, but the newest events could still be deleted (with the
+triggers dropped) leaving a shorter chain that does. So the chain's head is anchored outside the
+database: ``anchor()`` appends a line to ``DATA_DIR/audit-anchor.log`` (``AUDIT_ANCHOR_FILE``;
+opened with ``O_APPEND``, the operator makes the file append-only, ``chattr +a``)::
+
+    v1 <TAB> time (UTC) <TAB> events <TAB> last id <TAB> last hash <TAB> HMAC(key, "anchor|" + the rest)
+
+``kuangan audit-anchor`` writes one (run it from a timer: it is the heartbeat that
+``audit-verify --anchor-max-age`` checks), and ``record()`` writes one after the commit when
+the file is older than ``AUDIT_ANCHOR_MINUTES`` (0: after every commit; negative: never, the
+default under tests). ``verify_chain()`` checks, besides every hash and link, that each signed
+anchor's event is still in the chain with that hash and that the number of events up to it is
+the anchored one; a line whose HMAC fails (forged, damaged, cut) is reported. What cannot be
+detected: events newer than the newest anchor (at most ``AUDIT_ANCHOR_MINUTES`` old), unless
+whole lines are cut from the file too — the heartbeat and ``--anchor-max-age`` catch that.
+
+Out-of-scope lookups. An object outside a user's scope answers 404, the same as a missing one;
+``record_out_of_scope()`` audits such a lookup (``AuditAction.SCOPE_DENIED``) when the object
+does exist, once per user and object per ``AUDIT_SCOPE_DENIED_MINUTES`` (Django's cache; the
+default local-memory cache counts per process).
 """
 
 from __future__ import annotations
@@ -10,19 +36,29 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import json
+import logging
+import os
+import secrets
+import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from .crypto import digest
+from .choices import AuditAction
+from .crypto import mac
 from .models import AuditEvent, Region, User
+
+logger = logging.getLogger(__name__)
 
 _request_meta: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "kuangan_request_meta", default=None
@@ -106,8 +142,61 @@ def _event_fields(event: AuditEvent) -> dict:
     }
 
 
-def compute_hash(event: AuditEvent, prev_hash: str) -> str:
-    return digest(prev_hash.encode("ascii") + b"|" + _canonical(_event_fields(event)))
+# --- The key ------------------------------------------------------------------------------
+
+_keys: dict[tuple[Path, int], bytes] = {}
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new random key to ``path`` (0600), atomically: written aside, then linked into
+    place, so that two processes starting together end up with the same key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+    finally:
+        aside.unlink(missing_ok=True)
+
+
+def audit_key() -> bytes:
+    """The chain's key: ``KUANGAN_AUDIT_KEY``, or the ``AUDIT_KEY_FILE`` (generated on first
+    use). Read again only when the file changed (a restore puts the backup's key in place)."""
+    if settings.AUDIT_KEY:
+        if len(str(settings.AUDIT_KEY)) < 32:
+            raise ImproperlyConfigured(
+                "KUANGAN_AUDIT_KEY is too short: give 32 characters or more."
+            )
+        return str(settings.AUDIT_KEY).encode("utf-8")
+    path = Path(settings.AUDIT_KEY_FILE)
+    if not path.exists():
+        _create_key_file(path)
+    version = (path, path.stat().st_mtime_ns)
+    key = _keys.get(version)
+    if key is None:
+        key = path.read_text(encoding="ascii").strip().encode("ascii")
+        if len(key) < 32:
+            raise ImproperlyConfigured(f"The audit key in {path} is too short (or empty).")
+        _keys.clear()
+        _keys[version] = key
+    return key
+
+
+# --- The chain ----------------------------------------------------------------------------
+
+
+def compute_hash(event: AuditEvent, prev_hash: str, key: bytes | None = None) -> str:
+    return mac(
+        key if key is not None else audit_key(),
+        prev_hash.encode("ascii") + b"|" + _canonical(_event_fields(event)),
+    )
 
 
 def _lock_chain() -> None:
@@ -155,14 +244,141 @@ def record(
         event.prev_hash = last or ""
         event.hash = compute_hash(event, event.prev_hash)
         event.save()
+        if settings.AUDIT_ANCHOR_MINUTES >= 0:
+            transaction.on_commit(_anchor_if_due)
     return event
+
+
+def record_out_of_scope(*, actor: User | AnonymousUser | None, obj: models.Model) -> bool:
+    """A lookup of ``obj`` by ``actor`` that answered 404 (``visible_to`` did not find it):
+    audit it when ``obj`` lies outside the actor's scope, at most once per actor and object per
+    ``AUDIT_SCOPE_DENIED_MINUTES``. Whether an event was recorded. Call it outside any
+    transaction that the 404 rolls back (a view's lookup is)."""
+    if not isinstance(actor, User) or not actor.is_authenticated:
+        return False
+    manager: Any = type(obj)._default_manager  # a ScopedQuerySet's manager
+    if manager.visible_to(actor).filter(pk=obj.pk).exists():
+        return False  # in scope: the view filtered it out for another reason
+    window = max(int(settings.AUDIT_SCOPE_DENIED_MINUTES), 0) * 60
+    key = f"kuangan:audit:scope-denied:{actor.pk}:{obj._meta.label_lower}:{obj.pk}"
+    if window and not cache.add(key, 1, timeout=window):
+        return False
+    record(actor=actor, action=AuditAction.SCOPE_DENIED, obj=obj, success=False)
+    return True
+
+
+# --- The anchor ---------------------------------------------------------------------------
+
+ANCHOR_VERSION = "v1"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    line: int  # its line in the file, from 1
+    at: dt.datetime
+    count: int  # events up to and including last_id
+    last_id: int  # 0: the chain was empty
+    last_hash: str
+
+
+def _anchor_body(at: dt.datetime, count: int, last_id: int, last_hash: str) -> str:
+    stamp = at.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return f"{ANCHOR_VERSION}\t{stamp}\t{count}\t{last_id}\t{last_hash}"
+
+
+def _anchor_mac(body: str, key: bytes | None = None) -> str:
+    return mac(key if key is not None else audit_key(), b"anchor|" + body.encode("ascii"))
+
+
+def anchor(now: dt.datetime | None = None) -> Anchor:
+    """Append the chain's head (events, last id, last hash) to the anchor file, signed."""
+    head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+    last_id, last_hash = head if head is not None else (0, "")
+    count = AuditEvent.objects.filter(id__lte=last_id).count()
+    at = (now or timezone.now()).replace(microsecond=0)
+    body = _anchor_body(at, count, last_id, last_hash)
+    line = f"{body}\t{_anchor_mac(body)}\n".encode("ascii")
+    path = Path(settings.AUDIT_ANCHOR_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line)  # one write of one short line: appends never interleave
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return Anchor(0, at, count, last_id, last_hash)
+
+
+def _anchor_if_due() -> None:
+    """After a commit: anchor when the anchor file is older than ``AUDIT_ANCHOR_MINUTES``.
+    A failure is logged, never raised: the change is committed already."""
+    try:
+        try:
+            age = time.time() - Path(settings.AUDIT_ANCHOR_FILE).stat().st_mtime
+        except FileNotFoundError:
+            age = None
+        if age is None or not 0 <= age < settings.AUDIT_ANCHOR_MINUTES * 60:
+            anchor()
+    except Exception:
+        logger.exception("The audit chain could not be anchored.")
+
+
+def read_anchors(path: Path | None = None) -> tuple[list[Anchor], list[tuple[int, int, str]]]:
+    """The signed anchors of the file, and its bad lines as ``(line, claimed last id or 0,
+    why)``: unreadable, cut short, or not signed with the audit key."""
+    path = Path(path or settings.AUDIT_ANCHOR_FILE)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [], []
+    key = audit_key()
+    anchors: list[Anchor] = []
+    bad: list[tuple[int, int, str]] = []
+    lines = data.split(b"\n")
+    complete = lines[:-1]  # what follows the last newline is a line cut short (or nothing)
+    if lines[-1]:
+        complete.append(lines[-1])
+    for number, raw in enumerate(complete, start=1):
+        parts = raw.decode("ascii", errors="replace").split("\t")
+        claimed = int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else 0
+        if number == len(complete) and lines[-1]:
+            bad.append((number, claimed, "cut short"))
+            continue
+        if len(parts) != 6 or parts[0] != ANCHOR_VERSION:
+            bad.append((number, claimed, "unreadable"))
+            continue
+        body = "\t".join(parts[:5])
+        if not secrets.compare_digest(_anchor_mac(body, key), parts[5]):
+            bad.append((number, claimed, "not signed with the audit key"))
+            continue
+        try:
+            anchors.append(
+                Anchor(
+                    number,
+                    dt.datetime.fromisoformat(parts[1]),
+                    int(parts[2]),
+                    int(parts[3]),
+                    parts[4],
+                )
+            )
+        except ValueError:
+            bad.append((number, claimed, "unreadable"))
+    return anchors, bad
 
 
 @dataclass
 class ChainReport:
     checked: int
     broken_at: int | None
+    # "hash", "link": an event was altered or removed; "anchor": an anchored event differs or
+    # the events before it are not the anchored number; "anchor-missing": an anchored event is
+    # gone (the newest events deleted); "anchor-forged": a line of the anchor file is bad;
+    # "anchor-stale": no anchor as recent as asked.
     reason: str = ""
+    detail: str = ""
+    anchors: int = 0  # signed anchors checked
+    last_anchor_at: dt.datetime | None = None
+    problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -179,18 +395,69 @@ def _events() -> Iterator[AuditEvent]:
         last_id = batch[-1].id
 
 
-def verify_chain() -> ChainReport:
-    """Walk the chain from the first event; report the first event whose hash or link fails."""
+def verify_chain(*, max_anchor_age: dt.timedelta | None = None) -> ChainReport:
+    """Walk the chain from the first event; report the first event whose hash or link fails,
+    then check the anchors (see the module's docstring). With ``max_anchor_age``, the newest
+    signed anchor must be at most that old."""
+    key = audit_key()
+    anchors, bad_lines = read_anchors()
+    pending: dict[int, list[Anchor]] = {}
+    for a in anchors:
+        pending.setdefault(a.last_id, []).append(a)
     prev = ""
     checked = 0
+    last_id = 0
     for event in _events():
         if event.prev_hash != prev:
-            return ChainReport(checked, event.id, "link")
-        if compute_hash(event, prev) != event.hash:
-            return ChainReport(checked, event.id, "hash")
+            return ChainReport(checked, event.id, "link", f"event #{event.id} is not linked")
+        if compute_hash(event, prev, key) != event.hash:
+            return ChainReport(checked, event.id, "hash", f"event #{event.id} was altered")
         prev = event.hash
         checked += 1
-    return ChainReport(checked, None)
+        last_id = event.id
+        for a in pending.pop(event.id, []):
+            if a.last_hash != event.hash or a.count != checked:
+                return ChainReport(
+                    checked,
+                    event.id,
+                    "anchor",
+                    f"anchor line {a.line} holds event #{a.last_id} with {a.count} events up "
+                    f"to it; the database has {checked} (events before it were removed or "
+                    "rewritten)",
+                )
+    newest = max(anchors, key=lambda a: a.at, default=None)
+    report = ChainReport(
+        checked,
+        None,
+        anchors=len(anchors),
+        last_anchor_at=newest.at if newest is not None else None,
+    )
+    for a in sorted((a for group in pending.values() for a in group), key=lambda a: a.line):
+        if a.last_id == 0 and a.count == 0:
+            continue  # the chain was empty then
+        report.broken_at, report.reason = a.last_id, "anchor-missing"
+        report.detail = (
+            f"anchor line {a.line} holds event #{a.last_id} ({a.count} events), which is no "
+            f"longer in the database (the last is #{last_id}): the newest events were deleted"
+        )
+        return report
+    if bad_lines:
+        line, claimed, why = bad_lines[0]
+        report.broken_at, report.reason = claimed, "anchor-forged"
+        report.detail = f"line {line} of the anchor file is {why}"
+        report.problems = [f"line {n}: {w}" for n, _c, w in bad_lines]
+        return report
+    if max_anchor_age is not None and (
+        newest is None or newest.at < timezone.now() - max_anchor_age
+    ):
+        report.broken_at, report.reason = last_id, "anchor-stale"
+        report.detail = (
+            f"the newest anchor is from {newest.at.isoformat()}"
+            if newest is not None
+            else "the anchor file holds no anchor"
+        ) + f", older than {max_anchor_age}: lines were cut from the anchor file?"
+        return report
+    return report
 
 
 def hash_algorithm() -> str:

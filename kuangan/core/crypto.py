@@ -3,7 +3,7 @@ national cryptography is required, and a certified module can replace the softwa
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, hmac
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
@@ -18,6 +18,19 @@ def digest(data: bytes, algorithm: str | None = None) -> str:
     except KeyError as exc:
         raise ValueError(f"unknown hash algorithm {name!r}") from exc
     h = hashes.Hash(algo)
+    h.update(data)
+    return h.finalize().hex()
+
+
+def mac(key: bytes, data: bytes, algorithm: str | None = None) -> str:
+    """Hex HMAC of ``data`` under ``key`` (HMAC-SHA256, or HMAC-SM3 with
+    ``AUDIT_HASH_ALGORITHM=sm3``): what only the key's holder can compute."""
+    name = (algorithm or settings.AUDIT_HASH_ALGORITHM).lower()
+    try:
+        algo = _ALGORITHMS[name]()
+    except KeyError as exc:
+        raise ValueError(f"unknown hash algorithm {name!r}") from exc
+    h = hmac.HMAC(key, algo)
     h.update(data)
     return h.finalize().hex()
 

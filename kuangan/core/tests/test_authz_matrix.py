@@ -252,12 +252,15 @@ class Walk:
         self.matrix = matrix
         self.problems: list[str] = []
         self.skipped: list[str] = []
+        self.writes = 0  # requests other than GET (the figure of write probes, printed)
         self.token = matrix.outside.token
 
     def fail(self, route: Route, message: str) -> None:
         self.problems.append(f"{route.name}: {message}")
 
     def request(self, method: str, url: str, route: Route, data=None):
+        if method != "GET":
+            self.writes += 1
         if route.is_api and method != "GET":
             return self.client.generic(method, url, json.dumps(data or {}), "application/json")
         if method == "GET":
@@ -461,6 +464,7 @@ def test_role_sees_nothing_outside_its_jurisdiction(role, client, matrix):
     client.force_login(user)
     walk = Walk(client, user, matrix)
     walk.run()
+    print(f"write probes as {role}: {walk.writes}, problems: {len(walk.problems)}")
     assert walk.problems == [], "\n".join(walk.problems)
 
 

@@ -4,13 +4,16 @@ from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.contenttypes.models import ContentType
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
-from .. import files, history
+from .. import audit, files, history
+from ..choices import AuditAction
 from ..forms import (
     AttachmentForm,
 )
@@ -20,14 +23,44 @@ from ..models import AuditEvent
 # --- Shared bases ---------------------------------------------------------------------------
 
 
+def get_visible_or_404(user: Any, queryset: Any, **lookup: Any) -> Any:
+    """``get_object_or_404`` on ``queryset`` (the user's rows); when the object exists outside
+    them, the 404 is audited (``audit.record_out_of_scope``)."""
+    try:
+        return get_object_or_404(queryset, **lookup)
+    except Http404:
+        try:
+            found = queryset.model._default_manager.filter(**lookup).first()
+        except (TypeError, ValueError, ValidationError):
+            found = None
+        if found is not None:
+            audit.record_out_of_scope(actor=user, obj=found)
+        raise
+
+
 class ScopedMixin(LoginRequiredMixin, PermissionRequiredMixin):
     """Detail and edit views: the object is looked up in ``visible_to(user)``, so an object
-    outside the user's scope is a 404, the same as a missing one."""
+    outside the user's scope is a 404, the same as a missing one. When it does exist outside
+    the scope, the 404 is audited (``audit.record_out_of_scope``: repeated probing is what an
+    auditor looks for)."""
 
     model: type[Any] | None = None
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)
+
+    def get_object(self, queryset=None):
+        try:
+            return super().get_object(queryset)  # type: ignore[misc]
+        except Http404:
+            if queryset is None and self.model is not None:
+                try:  # the same lookup, in every row
+                    found = super().get_object(self.model._default_manager.all())  # type: ignore[misc]
+                except Http404:
+                    found = None
+                if found is not None:
+                    audit.record_out_of_scope(actor=self.request.user, obj=found)
+            raise
 
 
 class ObjectPageView(ScopedMixin, DetailView):
@@ -101,6 +134,7 @@ def object_history(obj, limit: int = 200) -> list[history.HistoryRow]:
     itself is for audit admins."""
     events = (
         AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        .exclude(action=AuditAction.SCOPE_DENIED)  # who probed from outside: the auditors' business
         .only("timestamp", "actor", "actor_repr", "action", "changes", "success")
         .order_by("-id")[:limit]
     )

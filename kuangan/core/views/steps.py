@@ -33,7 +33,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -41,7 +41,7 @@ from django.views.generic import FormView
 
 from ..forms import apply_errors
 from ..services import ConflictError
-from .bases import posted_version
+from .bases import get_visible_or_404, posted_version
 from .errors import audit_denial
 
 
@@ -79,7 +79,9 @@ class ObjectStepView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         return self.model.objects.visible_to(self.request.user)
 
     def get_object(self):
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs[self.pk_url_kwarg])
+        return get_visible_or_404(
+            self.request.user, self.get_queryset(), pk=self.kwargs[self.pk_url_kwarg]
+        )
 
     def dispatch(self, request, *args, **kwargs):
         # The object first: out of scope is a 404 whatever the permissions (as missing).
