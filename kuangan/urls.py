@@ -11,6 +11,7 @@ router = DefaultRouter()
 router.register("regions", core_api.RegionViewSet, basename="region")
 router.register("organizations", core_api.OrganizationViewSet, basename="organization")
 router.register("users", core_api.UserViewSet, basename="user")
+router.register("password-resets", core_api.PasswordResetViewSet, basename="passwordreset")
 router.register("audit-events", core_api.AuditEventViewSet, basename="auditevent")
 
 # Each app adds its API routes to the same router.

@@ -33,6 +33,13 @@ class OrganizationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return Organization.objects.visible_to(request.user)
 
+    def get_readonly_fields(self, request, obj=None):
+        # The jurisdiction is the security administrator's (三员分立), never the admin's.
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("core.change_jurisdiction"):
+            fields.append("jurisdiction")
+        return fields
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "parent":
             kwargs["queryset"] = Organization.objects.visible_to(request.user)
@@ -47,7 +54,9 @@ class OrganizationAdmin(admin.ModelAdmin):
             for name in services.ORGANIZATION_FIELDS
             if name in form.cleaned_data
         }
-        jurisdiction = list(form.cleaned_data.get("jurisdiction") or [])
+        jurisdiction = (
+            list(form.cleaned_data["jurisdiction"]) if "jurisdiction" in form.cleaned_data else None
+        )
         if change:
             saved = services.organization_update(
                 by=request.user,

@@ -39,6 +39,14 @@ class CoreConfig(AppConfig):
             ),
             MenuItem(
                 "system",
+                _("Password resets"),
+                "core:password_reset_list",
+                "core.view_passwordreset",
+                icon="key",
+                order=25,
+            ),
+            MenuItem(
+                "system",
                 _("Audit log"),
                 "core:audit_list",
                 "core.view_auditevent",

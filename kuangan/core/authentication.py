@@ -27,7 +27,12 @@ class TokenAuthentication(BaseAuthentication):
             .filter(key_hash=services.hash_token(key))
             .first()
         )
-        if token is None or not token.is_valid or not token.user.is_active:
+        if (
+            token is None
+            or not token.is_valid
+            or not token.user.is_active
+            or token.user.has_expired  # a temporary account that has ended
+        ):
             raise exceptions.AuthenticationFailed(_("The token is invalid, revoked or expired."))
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:

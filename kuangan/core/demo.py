@@ -199,6 +199,8 @@ def load(ctx: dict) -> None:
             roles={role},
             real_name=real_name,
             phone=phone(rng),
+            # A password reset's one-time link goes here (printed on the demo's console).
+            email=f"{username}@demo.kuangan.invalid",
             password=password,
             must_change_password=False,
         )

@@ -24,6 +24,7 @@ from .choices import (
 )
 from .credit_code import validate_credit_code
 from .scope import ScopedQuerySet, in_subtree
+from .validators import validate_phone
 
 
 class VersionedModel(models.Model):
@@ -213,7 +214,7 @@ class Organization(TimeStampedModel, VersionedModel):
     address = models.CharField(_("address"), max_length=200, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=64, blank=True)
     principal = models.CharField(_("principal"), max_length=64, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_phone])
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = OrganizationQuerySet.as_manager()
@@ -222,6 +223,9 @@ class Organization(TimeStampedModel, VersionedModel):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["region__path", "kind", "name"]
+        # Separation of duties: the jurisdiction decides who regulates what, so only the
+        # security administrator changes it, not whoever edits the organisation.
+        permissions = [("change_jurisdiction", _("Can change an organisation's jurisdiction"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"],
@@ -300,7 +304,7 @@ class KuanganUserManager(UserManager.from_queryset(UserQuerySet)):
 
 class User(AbstractUser, VersionedModel):
     real_name = models.CharField(_("real name"), max_length=64, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_phone])
     organization = reference(Organization, _("organisation"), optional=True, related_name="users")
     must_change_password = models.BooleanField(_("must change password"), default=False)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
@@ -310,6 +314,9 @@ class User(AbstractUser, VersionedModel):
     previous_login_ip = models.GenericIPAddressField(
         _("previous login address"), null=True, blank=True
     )
+    # A temporary account (an invited expert's) ends at this time: it cannot log in after it,
+    # and its sessions and API tokens end with it.
+    valid_until = models.DateTimeField(_("account valid until"), null=True, blank=True)
 
     objects = KuanganUserManager()
 
@@ -353,6 +360,15 @@ class User(AbstractUser, VersionedModel):
     @property
     def is_admin_role(self) -> bool:
         return bool(self.roles & ADMIN_ROLES)
+
+    @property
+    def is_temporary(self) -> bool:
+        """A temporary account (an invited expert's): it ends at ``valid_until``."""
+        return self.valid_until is not None
+
+    @property
+    def has_expired(self) -> bool:
+        return self.valid_until is not None and self.valid_until <= timezone.now()
 
     def role_labels(self) -> list[str]:
         return [str(Role(r).label) for r in Role.values if r in self.roles]
@@ -398,6 +414,90 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.created_at:%Y-%m-%d}"
+
+
+class PasswordResetStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Link sent to the user")
+    REFUSED = "refused", _("Refused")
+    USED = "used", _("Password set by the user")
+    CANCELLED = "cancelled", _("Replaced by a newer link")
+
+
+PASSWORD_RESET_TRANSITIONS = {
+    PasswordResetStatus.PENDING: frozenset(
+        {PasswordResetStatus.APPROVED, PasswordResetStatus.REFUSED}
+    ),
+    PasswordResetStatus.APPROVED: frozenset(
+        {PasswordResetStatus.USED, PasswordResetStatus.CANCELLED}
+    ),
+}
+
+
+class PasswordResetQuerySet(ScopedQuerySet):
+    """The system and security administrators see the requests of the users they see."""
+
+    scope_region = "user__organization__region"
+    scope_admin_roles = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN})
+    scope_business = False
+
+    def pending(self) -> PasswordResetQuerySet:
+        return self.filter(status=PasswordResetStatus.PENDING)
+
+
+class PasswordReset(VersionedModel):
+    """An administrator's request to reset a user's password (dual control, 三员分立): the
+    security administrator approves it, then a one-time link, valid for a limited time, is
+    sent to the user's own e-mail address. Only the SHA-256 of the link's key is stored; the
+    administrators never see the link or a password."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="password_resets"
+    )
+    requested_by = user_reference(_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=PasswordResetStatus.choices,
+        default=PasswordResetStatus.PENDING,
+    )
+    decided_by = user_reference(_("decided by"), optional=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=200, blank=True)
+    key_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    delivered_to = models.CharField(_("link sent to"), max_length=254, blank=True)
+    expires_at = models.DateTimeField(_("link valid until"), null=True, blank=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    objects = PasswordResetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("password reset")
+        verbose_name_plural = _("password resets")
+        ordering = ["-requested_at", "-pk"]
+        default_permissions = ("view",)
+        permissions = [
+            ("request_password_reset", _("Can request a password reset")),
+            ("approve_password_reset", _("Can approve a password reset")),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Password reset of %(user)s") % {"user": self.user})
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:password_reset_detail", args=[self.pk])
+
+    def audit_region(self) -> Region | None:
+        return self.user.audit_region()
+
+    def can_transition(self, to: str) -> bool:
+        return to in PASSWORD_RESET_TRANSITIONS.get(self.status, frozenset())
+
+    @property
+    def link_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
 class ApiToken(models.Model):

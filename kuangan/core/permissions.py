@@ -40,6 +40,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.GOVERNMENT_USER: [
         *_READ_ORG,
     ],
+    # 三员分立: the system administrator manages accounts and organisations but grants no
+    # role and sets no jurisdiction; the security administrator grants roles, sets
+    # jurisdictions and approves the password resets that either of them requests.
     Role.SYSTEM_ADMIN: [
         *_READ_ORG,
         "core.add_organization",
@@ -48,13 +51,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.add_user",
         "core.change_user",
         "core.unlock_user",
+        "core.view_passwordreset",
+        "core.request_password_reset",
     ],
     Role.SECURITY_ADMIN: [
         *_READ_ORG,
         "core.view_user",
         "core.assign_roles",
+        "core.change_jurisdiction",
         "core.unlock_user",
         "core.manage_security_policy",
+        "core.view_passwordreset",
+        "core.request_password_reset",
+        "core.approve_password_reset",
     ],
     Role.AUDIT_ADMIN: ["core.view_auditevent", "core.view_region"],
 }

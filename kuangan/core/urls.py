@@ -27,7 +27,26 @@ urlpatterns = [
     *object_routes(
         "users/", "user", views.UserLedger, views.UserFormView, views.UserPage, views.UserFormView
     ),
+    path(
+        "organizations/<int:pk>/jurisdiction/",
+        views.OrganizationJurisdictionView.as_view(),
+        name="organization_jurisdiction",
+    ),
     path("users/<int:pk>/roles/", views.UserRolesView.as_view(), name="user_roles"),
+    path("password-resets/", views.PasswordResetLedger.as_view(), name="password_reset_list"),
+    path(
+        "password-resets/<int:pk>/", views.PasswordResetPage.as_view(), name="password_reset_detail"
+    ),
+    path(
+        "password-resets/<int:pk>/<str:action>/",
+        views.PasswordResetActionView.as_view(),
+        name="password_reset_action",
+    ),
+    path(
+        "public/password-reset/<str:key>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("users/<int:pk>/<str:action>/", views.UserActionView.as_view(), name="user_action"),
     path("roles/", views.role_overview, name="roles"),
     path("audit/", views.AuditLedger.as_view(), name="audit_list"),

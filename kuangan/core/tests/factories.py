@@ -13,7 +13,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kuangan.core.choices import ROLE_ORGANIZATION_KIND, OrganizationKind, Role
 from kuangan.core.credit_code import make_credit_code
-from kuangan.core.models import Attachment, AuditEvent, Notification, Organization, Region, User
+from kuangan.core.models import (
+    Attachment,
+    AuditEvent,
+    Notification,
+    Organization,
+    PasswordReset,
+    Region,
+    User,
+)
 from kuangan.core.services import user_create
 
 from . import authz
@@ -117,6 +125,23 @@ def _attachment(world: authz.World) -> Attachment:
     return make_attachment(by=world.owner, target=world.enterprise, name=f"{world.token}照片.png")
 
 
+@authz.factory(PasswordReset)
+def _password_reset(world: authz.World) -> PasswordReset:
+    user = make_user(
+        organization=world.enterprise,
+        role=Role.ENTERPRISE_SAFETY_OFFICER,
+        username=f"{world.key}_forgetful",
+        real_name=f"{world.token}忘记密码",
+    )
+    return PasswordReset.objects.create(user=user, requested_by=user, reason=f"{world.token}重置")
+
+
+def _password_reset_actions(reset: PasswordReset) -> list[dict]:
+    from kuangan.core.views import PasswordResetActionView
+
+    return [{"pk": reset.pk, "action": action} for action in PasswordResetActionView.actions]
+
+
 def _notifications(inside: authz.World, outside: authz.World, user: User):
     def note(recipient, world):
         return Notification.objects.create(recipient=recipient, title=f"{world.token}通知", url="/")
@@ -145,5 +170,12 @@ authz.route("core:notification_open", model=Notification, objects=_notifications
 authz.route("core:user_edit", model=User)
 authz.route("core:user_roles", model=User)
 authz.route("core:user_action", model=User, kwargs=_user_actions)
+authz.route("core:organization_jurisdiction", model=Organization)
+authz.route("core:password_reset_action", model=PasswordReset, kwargs=_password_reset_actions)
+authz.route(
+    "core:password_reset_confirm",
+    public=True,
+    skip="its key is the credential: a wrong key shows only 'invalid link' (test_password_resets)",
+)
 authz.route("core:attachment_download", model=Attachment, methods=("GET",))
 authz.route("core:attachment_upload", model=Organization, kwargs=_upload_target, methods=("POST",))

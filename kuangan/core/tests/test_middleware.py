@@ -50,6 +50,24 @@ def test_client_ip_behind_proxies(settings):
     assert client_ip(factory.get("/", REMOTE_ADDR="not-an-ip")) is None
 
 
+def test_api_responses_are_not_stored(client, inspector):
+    assert "no-store" in client.get("/api/v1/me/")["Cache-Control"]  # a 401/403 refusal
+    client.force_login(inspector)
+    for url in ("/api/v1/me/", "/api/v1/regions/", "/api/v1/no-such-endpoint/"):
+        assert "no-store" in client.get(url)["Cache-Control"], url
+    assert "no-store" not in client.get("/static/core/kuangan.js").get("Cache-Control", "")
+
+
+def test_axes_uses_the_audit_logs_client_address(settings):
+    from axes.helpers import get_client_ip_address
+
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.1"
+    )
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    assert get_client_ip_address(request) == client_ip(request) == "10.0.0.1"
+
+
 def test_idle_timeout(client, inspector, settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
     with at(0):
@@ -141,11 +159,14 @@ def test_a_confirmed_device_means_a_code_at_every_login(client, inspector):
         (Role.SYSTEM_ADMIN, "220000", True),
         (Role.SECURITY_ADMIN, "220000", True),
         (Role.AUDIT_ADMIN, "220000", True),
-        (Role.ENTERPRISE_PRINCIPAL, "220605", False),
-        (Role.AGENCY_USER, "220605", False),
+        # Every role in the production profile: enterprise and agency users read business
+        # data too.
+        (Role.ENTERPRISE_PRINCIPAL, "220605", True),
+        (Role.AGENCY_USER, "220605", True),
+        (Role.GOVERNMENT_USER, "220600", True),
     ],
 )
-def test_mfa_is_mandatory_for_regulator_and_admin_roles_when_required(
+def test_mfa_is_mandatory_for_every_role_when_required(
     client, db, settings, role, org_region, required
 ):
     settings.MFA_REQUIRED = True

@@ -1,19 +1,32 @@
 """Core services: each checks permission, validates, saves, re-checks scope and writes exactly
 one audit event with before/after, in one transaction."""
 
+import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from kuangan.core import services
 from kuangan.core.choices import AuditAction, OrganizationKind, RegulatorAgency, Role
-from kuangan.core.models import ApiToken, AuditEvent, Notification, Organization, Region, User
+from kuangan.core.models import (
+    ApiToken,
+    AuditEvent,
+    Notification,
+    Organization,
+    PasswordReset,
+    PasswordResetStatus,
+    Region,
+    User,
+)
 
 from .factories import PASSWORD, make_organization, make_user
 
@@ -164,13 +177,36 @@ def test_moving_an_organisation_out_of_the_jurisdiction_is_rolled_back(baishan_a
     assert org.region.code == "220605" and org.version == 1
 
 
-def test_jurisdiction_changes_are_audited_with_the_update(province_admin):
+def test_jurisdiction_changes_are_audited_with_the_update(db):
+    security_admin = make_user("220000", role=Role.SECURITY_ADMIN)
     office = make_organization("220000", name="执法一处", agency=RegulatorAgency.MINE_SAFETY_ADMIN)
     cities = list(Region.objects.filter(code__in=["220100", "220200"]))
     with one_event(AuditAction.UPDATED) as box:
-        services.organization_update(by=province_admin, organization=office, jurisdiction=cities)
+        services.organization_update(by=security_admin, organization=office, jurisdiction=cities)
     assert box[0].changes == {"jurisdiction": [[], ["220100", "220200"]]}
     assert set(office.jurisdiction.values_list("code", flat=True)) == {"220100", "220200"}
+
+
+@pytest.mark.parametrize("role", [Role.SYSTEM_ADMIN, Role.PROVINCE_ADMIN])
+def test_only_the_security_admin_changes_a_jurisdiction(db, role):
+    editor = make_user("220000", role=role)
+    office = make_organization("220000", name="执法二处", agency=RegulatorAgency.MINE_SAFETY_ADMIN)
+    cities = list(Region.objects.filter(code__in=["220100"]))
+    with (
+        pytest.raises(PermissionDenied, match="jurisdiction"),
+        one_event(AuditAction.PERMISSION_DENIED),
+    ):
+        services.organization_update(by=editor, organization=office, jurisdiction=cities)
+    with pytest.raises(PermissionDenied, match="jurisdiction"):
+        services.organization_create(
+            by=editor,
+            jurisdiction=cities,
+            **enterprise_fields(kind=OrganizationKind.REGULATOR, credit_code=""),
+        )
+    assert not office.jurisdiction.exists()
+    # The same jurisdiction sent back unchanged (a whole form) is no change: the edit passes.
+    services.organization_update(by=editor, organization=office, jurisdiction=[], address="浑江区")
+    assert Organization.objects.get(pk=office.pk).address == "浑江区"
 
 
 def test_an_organisation_cannot_be_placed_under_its_own_subordinate(province_admin):
@@ -194,20 +230,52 @@ def security_admin(db):
     return make_user("220000", role=Role.SECURITY_ADMIN)
 
 
-def test_system_admin_creates_an_account(system_admin):
+def test_system_admin_creates_an_account(system_admin, django_capture_on_commit_callbacks):
     org = make_organization("220605")
-    with one_event(AuditAction.CREATED) as box:
+    start = _last_id()
+    with django_capture_on_commit_callbacks(execute=True):
         user, password = services.user_create(
             by=system_admin,
             username="new_inspector",
             organization=org,
-            roles={Role.REGULATOR_INSPECTOR},
             real_name="新执法人员",
+            email="xin@example.com",
+            site="https://kuangan.example.gov.cn/",
         )
-    assert user.must_change_password and user.check_password(password)
-    assert box[0].changes["roles"] == [[], ["regulator_inspector"]]
-    assert "password" not in box[0].changes
+    assert user.must_change_password
+    created, linked = _new_events(start)
+    assert (created.action, linked.action) == (
+        AuditAction.CREATED,
+        AuditAction.PASSWORD_RESET_APPROVED,
+    )
+    assert created.changes["roles"] == [[], []]
+    assert "password" not in created.changes
+    assert "key_hash" not in linked.changes
     assert not user.is_superuser and not user.is_staff
+    # The administrator never learns the password: the user sets it through a one-time link.
+    assert password == ""
+    reset = user.password_resets.get()
+    assert reset.delivered_to == "x***@example.com" and reset.expires_at is not None
+    (sent,) = mail.outbox
+    assert sent.to == ["xin@example.com"]
+    link = re.search(r"https://kuangan\.example\.gov\.cn/\S+", sent.body).group(0)
+    key = link.rstrip("/").rsplit("/", 1)[-1]
+    services.password_reset_complete(key=key, new_password="Kx7#mQ2v!pLs9")
+    assert User.objects.get(pk=user.pk).check_password("Kx7#mQ2v!pLs9")
+
+
+def test_an_account_created_by_an_administrator_needs_the_users_email(system_admin):
+    with pytest.raises(ValidationError, match="e-mail"):
+        services.user_create(by=system_admin, username="nomail", organization=None)
+    assert not User.objects.filter(username="nomail").exists()
+
+
+@pytest.mark.parametrize("role", [Role.PROVINCE_ADMIN, Role.REGULATOR_INSPECTOR, Role.AUDIT_ADMIN])
+def test_the_system_admin_grants_no_role(system_admin, role):
+    org = make_organization("220000")
+    with pytest.raises(PermissionDenied, match="roles"), one_event(AuditAction.PERMISSION_DENIED):
+        services.user_create(by=system_admin, username="given", organization=org, roles={role})
+    assert not User.objects.filter(username="given").exists()
 
 
 @pytest.mark.parametrize(
@@ -248,7 +316,7 @@ def test_a_role_must_fit_the_organisation_kind(system_admin):
     enterprise = make_organization("220605", OrganizationKind.ENTERPRISE)
     with pytest.raises(ValidationError, match="needs an organisation of kind"):
         services.user_create(
-            by=system_admin,
+            by=None,
             username="wrong_kind",
             organization=enterprise,
             roles={Role.REGULATOR_INSPECTOR},
@@ -258,7 +326,9 @@ def test_a_role_must_fit_the_organisation_kind(system_admin):
 def test_usernames_are_unique_ignoring_case(system_admin):
     make_user("220605", username="Zhang")
     with pytest.raises(ValidationError, match="already taken"):
-        services.user_create(by=system_admin, username="zhang", organization=None)
+        services.user_create(
+            by=system_admin, username="zhang", organization=None, email="z@example.com"
+        )
 
 
 def test_a_weak_initial_password_is_refused(system_admin):
@@ -335,14 +405,159 @@ def test_deactivation_ends_sessions_and_revokes_tokens(system_admin):
         services.user_set_active(by=system_admin, user=system_admin, active=False)
 
 
-def test_reset_password_forces_a_change_and_ends_sessions(system_admin):
+# --- Password resets: dual control -------------------------------------------------------------
+
+
+SITE = "https://kuangan.example"
+
+
+def reset_key(outbox) -> str:
+    """The key of the one-time link in the last mail sent."""
+    link = next(line for line in outbox[-1].body.splitlines() if "/password-reset/" in line)
+    return link.rstrip("/").rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def audit_admin(db):
+    return make_user("220000", role=Role.AUDIT_ADMIN, username="auditor")
+
+
+def with_email(user: User, address: str = "someone@example.com") -> User:
+    User.objects.filter(pk=user.pk).update(email=address)
+    return User.objects.get(pk=user.pk)
+
+
+def test_a_reset_request_changes_no_password(system_admin, audit_admin, mailoutbox):
+    target = with_email(audit_admin, "auditor@example.com")
+    before = target.password
+    reset = services.password_reset_request(by=system_admin, user=target, reason="忘记密码")
+    # Nothing to show: the request is a record waiting for approval, and the password is
+    # untouched.
+    assert isinstance(reset, PasswordReset) and reset.status == PasswordResetStatus.PENDING
+    assert User.objects.get(pk=target.pk).password == before
+    assert not mailoutbox
+
+
+def test_reset_of_audit_admin_needs_security_admin_approval(
+    system_admin, security_admin, audit_admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    target = with_email(audit_admin, "auditor@example.com")
+    with one_event(AuditAction.PASSWORD_RESET_REQUESTED):
+        reset = services.password_reset_request(by=system_admin, user=target)
+    assert Notification.objects.filter(recipient=security_admin).exists()
+    # Neither the requester nor anyone without the approval permission approves it.
+    for actor in (system_admin, audit_admin):
+        with pytest.raises(PermissionDenied):
+            services.password_reset_approve(by=actor, reset=reset, site=SITE)
+    assert PasswordReset.objects.get(pk=reset.pk).status == PasswordResetStatus.PENDING
+    assert not mailoutbox
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        one_event(AuditAction.PASSWORD_RESET_APPROVED) as box,
+    ):
+        services.password_reset_approve(by=security_admin, reset=reset, site=SITE)
+    reset.refresh_from_db()
+    assert reset.status == PasswordResetStatus.APPROVED and reset.delivered_to == "a***@example.com"
+    assert "key_hash" not in box[0].changes
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["auditor@example.com"]
+    key = reset_key(mailoutbox)
+    assert key not in reset.key_hash and reset.key_hash == services.hash_token(key)
+
+
+def test_the_requester_cannot_approve_their_own_request(security_admin, db):
+    other_security = make_user("220000", role=Role.SECURITY_ADMIN)
+    target = with_email(make_user("220605"))
+    reset = services.password_reset_request(by=security_admin, user=target)
+    with (
+        pytest.raises(PermissionDenied, match="Dual control"),
+        one_event(AuditAction.PERMISSION_DENIED),
+    ):
+        services.password_reset_approve(by=security_admin, reset=reset, site=SITE)
+    services.password_reset_refuse(by=other_security, reset=reset, note="本人未提出")
+    assert PasswordReset.objects.get(pk=reset.pk).status == PasswordResetStatus.REFUSED
+    with pytest.raises(ValidationError):
+        services.password_reset_approve(by=other_security, reset=reset, site=SITE)
+
+
+def test_a_reset_needs_the_users_own_address(system_admin):
     target = make_user("220605")
+    with pytest.raises(ValidationError) as exc:
+        services.password_reset_request(by=system_admin, user=target)
+    assert "email" in exc.value.message_dict
+    with pytest.raises(PermissionDenied):
+        services.password_reset_request(by=system_admin, user=system_admin)
+
+
+def approved_key(system_admin, security_admin, target, mailoutbox, capture) -> str:
+    reset = services.password_reset_request(by=system_admin, user=target)
+    with capture(execute=True):
+        services.password_reset_approve(by=security_admin, reset=reset, site=SITE)
+    return reset_key(mailoutbox)
+
+
+def test_the_one_time_link_sets_the_password_once_and_ends_sessions_and_tokens(
+    system_admin, security_admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    target = with_email(make_user("220605", must_change_password=True))
     open_session(target)
+    services.token_create(user=target)
+    key = approved_key(
+        system_admin, security_admin, target, mailoutbox, django_capture_on_commit_callbacks
+    )
+    with pytest.raises(ValidationError):
+        services.password_reset_complete(key=key, new_password="weak")
     with one_event(AuditAction.PASSWORD_CHANGED):
-        password = services.user_reset_password(by=system_admin, user=target)
+        services.password_reset_complete(key=key, new_password="Fresh#Start-2026")
     target.refresh_from_db()
-    assert target.must_change_password and target.check_password(password)
+    assert target.check_password("Fresh#Start-2026") and not target.must_change_password
     assert sessions_of(target) == 0
+    assert not ApiToken.objects.filter(user=target, revoked_at__isnull=True).exists()
+    with pytest.raises(ValidationError, match="invalid, already used or expired"):
+        services.password_reset_complete(key=key, new_password="Second#Try-2026")
+    assert User.objects.get(pk=target.pk).check_password("Fresh#Start-2026")
+
+
+def test_the_one_time_link_expires(
+    system_admin, security_admin, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.PASSWORD_RESET_HOURS = 24
+    target = with_email(make_user("220605"))
+    key = approved_key(
+        system_admin, security_admin, target, mailoutbox, django_capture_on_commit_callbacks
+    )
+    reset = PasswordReset.objects.get(user=target)
+    assert reset.expires_at - reset.decided_at == timedelta(hours=24)
+    PasswordReset.objects.filter(pk=reset.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    with pytest.raises(ValidationError, match="expired"):
+        services.password_reset_complete(key=key, new_password="Too#Late-2026pw")
+    assert User.objects.get(pk=target.pk).check_password(PASSWORD)
+
+
+def test_a_newer_link_replaces_the_older(
+    system_admin, security_admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    target = with_email(make_user("220605"))
+    first = approved_key(
+        system_admin, security_admin, target, mailoutbox, django_capture_on_commit_callbacks
+    )
+    second = approved_key(
+        system_admin, security_admin, target, mailoutbox, django_capture_on_commit_callbacks
+    )
+    with pytest.raises(ValidationError):
+        services.password_reset_complete(key=first, new_password="Old#Link-2026pw")
+    services.password_reset_complete(key=second, new_password="New#Link-2026pw")
+
+
+def test_mfa_is_required_for_every_role_in_the_production_profile(db, settings):
+    settings.MFA_REQUIRED = True
+    assert set(settings.MFA_REQUIRED_ROLES) == set(Role.values)  # the default: every role
+    for role in Role.values:
+        user = make_user("220000", role=role)
+        assert services.mfa_required(user), role
+    settings.MFA_REQUIRED = False
+    assert not services.mfa_required(user)
 
 
 def test_unlock_clears_the_failed_logins(security_admin):

@@ -29,6 +29,7 @@ from .bases import (  # noqa: F401
     ScopedMixin,
     action_label,
     file_response,
+    get_visible_or_404,
     object_history,
     posted_version,
 )
@@ -41,8 +42,15 @@ from .errors import (  # noqa: F401
 from .forms import ObjectFormView  # noqa: F401
 from .organizations import (  # noqa: F401
     OrganizationFormView,
+    OrganizationJurisdictionView,
     OrganizationLedger,
     OrganizationPage,
+)
+from .password_resets import (  # noqa: F401
+    PasswordResetActionView,
+    PasswordResetConfirmView,
+    PasswordResetLedger,
+    PasswordResetPage,
 )
 from .security import (  # noqa: F401
     role_overview,

@@ -7,6 +7,7 @@ from .. import services
 from ..choices import OrganizationKind
 from ..filters import OrganizationFilterSet
 from ..forms import (
+    JurisdictionForm,
     OrganizationForm,
 )
 from ..ledger import Column, LedgerView, Tab
@@ -47,6 +48,7 @@ class OrganizationLedger(LedgerView):
 class OrganizationPage(ObjectPageView):
     model = Organization
     permission_required = "core.view_organization"
+    template_name = "core/organization_page.html"
     list_url_name = "core:organization_list"
 
     def get_queryset(self):
@@ -94,6 +96,11 @@ class OrganizationPage(ObjectPageView):
     def can_change(self):
         return self.request.user.has_perm("core.change_organization")
 
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_set_jurisdiction"] = self.request.user.has_perm("core.change_jurisdiction")
+        return ctx
+
 
 class OrganizationFormView(ObjectFormView):
     model = Organization
@@ -106,7 +113,10 @@ class OrganizationFormView(ObjectFormView):
 
     def save(self, form):
         data = dict(form.cleaned_data)
-        jurisdiction = list(data.pop("jurisdiction", []) or [])
+        # The field is only on the form of whoever may set it (the security administrator).
+        jurisdiction = data.pop("jurisdiction", None)
+        if jurisdiction is not None:
+            jurisdiction = list(jurisdiction)
         if self.object is None:
             return services.organization_create(
                 by=self.request.user, jurisdiction=jurisdiction, **data
@@ -117,4 +127,30 @@ class OrganizationFormView(ObjectFormView):
             version=self.posted_version(),
             jurisdiction=jurisdiction,
             **data,
+        )
+
+
+class OrganizationJurisdictionView(ObjectFormView):
+    """The regions an organisation governs (the security administrator's: 三员分立)."""
+
+    model = Organization
+    form_class = JurisdictionForm
+    permission_required = "core.change_jurisdiction"
+    edit_permission = "core.change_jurisdiction"
+    confirm = gettext_lazy("Change the jurisdiction? Who regulates which mines changes at once.")
+    success_message = gettext_lazy("Jurisdiction saved.")
+    help_text = gettext_lazy(
+        "The region subtrees this organisation governs. None selected: the subtree of its "
+        "own region."
+    )
+
+    def get_title(self) -> str:
+        return _("Jurisdiction of %(organization)s") % {"organization": self.object}
+
+    def save(self, form):
+        return services.organization_update(
+            by=self.request.user,
+            organization=self.fresh_object(),
+            version=self.posted_version(),
+            jurisdiction=list(form.cleaned_data["jurisdiction"]),
         )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from .. import services
 from ..filters import UserFilterSet
-from ..forms import RolesForm, UserForm
+from ..forms import PasswordResetRequestForm, RolesForm, UserForm
 from ..ledger import Column, LedgerView
 from ..models import Organization, User
 from .bases import ObjectPageView
@@ -87,6 +87,9 @@ class UserPage(ObjectPageView):
         ctx["can_edit"] = user.has_perm("core.change_user")
         ctx["can_assign"] = user.has_perm("core.assign_roles") and user.pk != self.object.pk
         ctx["can_unlock"] = user.has_perm("core.unlock_user")
+        ctx["can_request_reset"] = (
+            user.has_perm("core.request_password_reset") and user.pk != self.object.pk
+        )
         ctx["locked"] = AccessAttempt.objects.filter(username=self.object.username).exists()
         return ctx
 
@@ -119,7 +122,7 @@ class UserFormView(ObjectFormView):
         return None if self.object is not None else super().get_help()
 
     def get_success_message(self, obj):
-        # A new account's message is the one-time password (see ``save``).
+        # A new account's message says where its password link went (see ``save``).
         return None if self.object is None else super().get_success_message(obj)
 
     def save(self, form):
@@ -134,18 +137,23 @@ class UserFormView(ObjectFormView):
                 email=data["email"],
                 organization=data["organization"],
             )
-        user, password = services.user_create(
+        user, _password = services.user_create(
             by=self.request.user,
             username=data["username"],
             organization=data["organization"],
-            roles=data["roles"],
+            roles=data.get("roles", []),
             real_name=data["real_name"],
             phone=data["phone"],
             email=data["email"],
+            site=self.request.build_absolute_uri("/"),
         )
-        messages.warning(
+        messages.success(
             self.request,
-            _("Account created. Initial password (shown only once): %(p)s") % {"p": password},
+            _(
+                "Account created. A one-time link to set its password was sent to %(address)s; "
+                "the security administrator grants its roles."
+            )
+            % {"address": services.mask_email(user.email)},
         )
         return user
 
@@ -211,22 +219,27 @@ class ActivateUserView(UserStep):
 
 
 class ResetPasswordView(UserStep):
-    service = services.user_reset_password
+    """Request a reset: a security administrator approves it, then the user gets a one-time
+    link by e-mail. Nobody is shown a password."""
+
+    permission_required = "core.request_password_reset"
+    form_class = PasswordResetRequestForm
+    service = services.password_reset_request
     title = gettext_lazy("Reset password")
     consequence = gettext_lazy(
-        "A new initial password is generated and shown once; the user is logged out and must "
-        "change it at next login."
+        "A security administrator must approve the reset. Then a one-time link to set a new "
+        "password is e-mailed to the user's own address; nobody else sees it, and the "
+        "current password works until the user sets the new one."
     )
 
     def get_success_message(self) -> str:
-        return ""  # the message is the new password (``succeeded``)
+        return _(
+            "The reset is requested. It waits for a security administrator's approval; then "
+            "the link is sent to %(address)s."
+        ) % {"address": services.mask_email(getattr(self.object, "email", ""))}
 
-    def succeeded(self):
-        messages.warning(
-            self.request,
-            _("New initial password (shown only once): %(p)s") % {"p": self.result},
-        )
-        return super().succeeded()
+    def get_success_url(self) -> str:
+        return self.result.get_absolute_url()
 
 
 class UnlockUserView(UserStep):

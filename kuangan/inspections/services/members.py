@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction
-from kuangan.core.models import User
-from kuangan.core.services import generate_password, refuse
+from kuangan.core.models import ApiToken, User
+from kuangan.core.services import end_sessions, generate_password, refuse
+from kuangan.core.validators import validate_phone
 
 from ..choices import TeamRole
 from ..models import Inspection, TeamMember
@@ -68,8 +69,10 @@ def inspection_invite_expert(
 ) -> tuple[TeamMember, str, str]:
     """Invite an expert (the notice: “检查可聘请专家参与”). The expert gets a person record and a
     temporary account without organisation or role: it sees and answers only this
-    inspection, until the account expires or the inspection is submitted. Returns the member,
-    the user name and the one-time password to hand over."""
+    inspection, until the account expires or the inspection is submitted (the account's
+    ``valid_until``: its sessions and API tokens end then too). Returns the member, the user
+    name and the one-time password to hand over: the expert must change it at first login,
+    and pass a second factor where the production profile requires one."""
     require_conduct(by, inspection)
     if is_expert_of(by, inspection):
         refuse(
@@ -81,12 +84,22 @@ def inspection_invite_expert(
         raise ValidationError({"name": _("Give the expert's name.")})
     if not 1 <= days <= 90:
         raise ValidationError({"days": _("The account may last from 1 to 90 days.")})
+    phone = (phone or "").strip()
+    try:
+        validate_phone(phone)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from None
     password = generate_password()
     expires = timezone.now() + timedelta(days=days)
     with transaction.atomic():
         username = f"expert-{inspection.pk}-{secrets.token_hex(3)}"
         user = User.with_password(
-            password, username=username, real_name=name, phone=phone, must_change_password=False
+            password,
+            username=username,
+            real_name=name,
+            phone=phone,
+            must_change_password=True,
+            valid_until=expires,
         )
         user.save()
         user.user_permissions.set(expert_permissions())
@@ -129,5 +142,9 @@ def end_expert_accounts(inspection: Inspection) -> None:
         )
     )
     if ids:
-        inspection.members.filter(role=TeamRole.EXPERT).update(expires_at=timezone.now())
-        User.objects.filter(pk__in=ids).update(is_active=False)
+        now = timezone.now()
+        inspection.members.filter(role=TeamRole.EXPERT).update(expires_at=now)
+        User.objects.filter(pk__in=ids).update(is_active=False, valid_until=now)
+        ApiToken.objects.filter(user_id__in=ids, revoked_at__isnull=True).update(revoked_at=now)
+        for user in User.objects.filter(pk__in=ids):
+            end_sessions(user)

@@ -1,10 +1,13 @@
 import datetime as dt
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from kuangan.core import services as core_services
 from kuangan.core.models import AuditEvent, Notification
 from kuangan.core.tests.factories import PASSWORD, png_bytes
 
@@ -447,6 +450,56 @@ def test_an_invited_expert_sees_and_answers_only_that_inspection_until_submissio
     expert.refresh_from_db()
     assert not expert.is_active
     assert not Inspection.objects.visible_to(expert).exists()
+
+
+def test_an_invited_expert_must_change_the_first_password(s):
+    inspection = services.inspection_create(
+        by=s.county, mine=s.mine, kind=InspectionKind.ENFORCEMENT
+    )
+    member, _username, _password = services.inspection_invite_expert(
+        by=s.county, inspection=inspection, name="王专家", days=3
+    )
+    expert = member.user
+    assert expert.must_change_password
+    assert expert.valid_until == member.expires_at
+
+
+def test_an_experts_token_lasts_no_longer_than_the_invitation_and_the_inspection(s, settings):
+    settings.API_TOKEN_DAYS = 30
+    inspection = services.inspection_create(
+        by=s.county, mine=s.mine, kind=InspectionKind.ENFORCEMENT
+    )
+    member, _username, _password = services.inspection_invite_expert(
+        by=s.county, inspection=inspection, name="陈专家", days=2
+    )
+    expert = member.user
+    token, _key = core_services.token_create(user=expert, name="api")
+    assert token.expires_at == member.expires_at  # two days, not thirty
+    open_session = SessionStore()
+    open_session["_auth_user_id"] = str(expert.pk)
+    open_session.create()
+    services.inspection_start(by=s.county, inspection=inspection)
+    answer_all(inspection, s.county)
+    services.inspection_finish(by=s.county, inspection=inspection)
+    services.inspection_submit(by=s.county, inspection=inspection)
+    token.refresh_from_db()
+    expert.refresh_from_db()
+    assert not token.is_valid and expert.has_expired
+    assert not Session.objects.filter(session_key=open_session.session_key).exists()
+
+
+def test_an_experts_account_needs_the_second_factor_in_the_production_profile(s, settings):
+    inspection = services.inspection_create(
+        by=s.county, mine=s.mine, kind=InspectionKind.ENFORCEMENT
+    )
+    member, _username, _password = services.inspection_invite_expert(
+        by=s.county, inspection=inspection, name="周专家"
+    )
+    settings.MFA_REQUIRED = True
+    settings.MFA_REQUIRED_ROLES = []  # even a narrowed role list keeps experts in
+    assert core_services.mfa_required(member.user)
+    settings.MFA_REQUIRED = False
+    assert not core_services.mfa_required(member.user)
 
 
 # --- Enforcement report -------------------------------------------------------------------

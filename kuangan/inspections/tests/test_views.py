@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from kuangan.core.models import User
 from kuangan.core.tests.factories import PASSWORD, png_bytes
 
 from .. import exports, services
@@ -262,6 +263,9 @@ def test_expert_invitation_shows_the_credentials_once(s, client):
     assert 'data-testid="expert-password"' in body
     member = inspection.members.get(role="expert")
     client.force_login(member.user)
+    # The handed-over password must be changed first (then the pages open: see the next test).
+    assert client.get(inspection.get_absolute_url())["Location"] == reverse("core:password_change")
+    User.objects.filter(pk=member.user.pk).update(must_change_password=False)
     assert client.get(inspection.get_absolute_url()).status_code == 200
     assert client.get(reverse("inspections:inspection_list")).status_code == 200
 
@@ -297,6 +301,14 @@ def test_an_expert_logs_in_with_the_temporary_account(s, client):
     )
     response = client.post(reverse("core:login"), {"username": username, "password": password})
     assert response.status_code == 302
+    # The handed-over password is a first password: the expert sets their own first.
+    assert client.get(inspection.get_absolute_url())["Location"] == reverse("core:password_change")
+    new_password = "Expert#Own-2026pw"
+    changed = client.post(
+        reverse("core:password_change"),
+        {"old_password": password, "new_password1": new_password, "new_password2": new_password},
+    )
+    assert changed.status_code == 302
     assert client.get(inspection.get_absolute_url()).status_code == 200
     assert client.get(reverse("inspections:answer", args=[inspection.pk])).status_code == 200
     assert client.get(reverse("core:home")).status_code == 200
