@@ -24,10 +24,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from kuangan.core.api import ScopedReadViewSet
+from kuangan.core.parsers import FormParser, MultiPartParser  # texts cleaned
 from kuangan.core.spreadsheets import XLSX_MIME
 from kuangan.registry.models import Mine
 
@@ -313,7 +313,10 @@ class ChecklistTemplateViewSet(ScopedReadViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("as", str, enum=["xlsx", "yaml"])],
-        responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/yaml"): OpenApiResponse(OpenApiTypes.OBJECT),
+        },
     )
     @action(detail=True, methods=["get"])
     def export(self, request, pk=None):
@@ -330,7 +333,7 @@ class ChecklistTemplateViewSet(ScopedReadViewSet):
         result = self.get_queryset().get(pk=result.pk)
         return Response(self.get_serializer(result).data)
 
-    @extend_schema(request=None, responses=ChecklistTemplateSerializer)
+    @extend_schema(request=None, responses={201: ChecklistTemplateSerializer})
     @action(detail=True, methods=["post"], url_path="new-draft")
     def new_draft(self, request, pk=None):
         """A new draft version copied from the last version of the series."""

@@ -7,6 +7,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kuangan.core.filters import IdFilter
+
 from .choices import ChecklistFamily, MineKind, StandardFamily, StandardPart, TemplateStatus
 from .models import (
     ChecklistAspect,
@@ -29,7 +31,7 @@ class ChecklistTemplateFilterSet(django_filters.FilterSet):
 
 
 class ChecklistAspectFilterSet(django_filters.FilterSet):
-    template = django_filters.NumberFilter(label=_("Checklist version (id)"))
+    template = IdFilter(label=_("Checklist version (id)"))
 
     class Meta:
         model = ChecklistAspect
@@ -37,8 +39,8 @@ class ChecklistAspectFilterSet(django_filters.FilterSet):
 
 
 class ChecklistItemFilterSet(django_filters.FilterSet):
-    template = django_filters.NumberFilter(label=_("Checklist version (id)"))
-    aspect = django_filters.NumberFilter(label=_("Aspect (id)"))
+    template = IdFilter(label=_("Checklist version (id)"))
+    aspect = IdFilter(label=_("Aspect (id)"))
     criterion = django_filters.CharFilter(
         label=_("Criterion code"), field_name="criteria__code", distinct=True
     )

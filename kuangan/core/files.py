@@ -1,5 +1,5 @@
 """Attachments: validation of uploads (size, type from content, allow-list, archive bombs,
-image bombs, names), EXIF time and GPS, storage under a random name, and the one upload
+image bombs, PDFs with scripts, Office files with macros, names), EXIF time and GPS, storage under a random name, and the one upload
 service."""
 
 from __future__ import annotations
@@ -8,9 +8,11 @@ import datetime as dt
 import hashlib
 import io
 import math
+import re
 import secrets
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -35,6 +37,8 @@ ALLOWED = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ({"xlsx"}, "Excel"),
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ({"docx"}, "Word"),
 }
+# Compound files (OLE): the old .doc and .xls, where VBA macros live.
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_ARCHIVE_MEMBERS = 2000
 # A part of an Office document that unpacks to more than this many times its packed size is a
 # zip bomb (real documents stay far below: XML compresses about 10:1).
@@ -75,7 +79,70 @@ def sniff(head: bytes) -> str | None:
         return "application/pdf"
     if head.startswith(b"PK\x03\x04"):
         return "application/zip"
+    if head.startswith(OLE_SIGNATURE):
+        return "application/x-ole-storage"
     return None
+
+
+# A PDF's active content: scripts (/JavaScript, /JS, run by /OpenAction or /AA) and the
+# launching of programs (/Launch). A name may spell a letter as #xx (/J#61vaScript).
+_PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch)(?=[\s()<>\[\]{}/%]|$)")
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"(?<![A-Za-z])stream\r?\n(.*?)endstream", re.DOTALL)
+
+
+def _pdf_names(data: bytes) -> bytes:
+    return _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
+
+
+def _check_pdf(data: bytes) -> None:
+    """Refuse a PDF with scripts or program launches, in its body or in its compressed
+    streams (object streams hide dictionaries)."""
+    found = _PDF_ACTIVE.search(_pdf_names(data))
+    budget = settings.UPLOAD_MAX_UNCOMPRESSED_BYTES
+    for match in _PDF_STREAM.finditer(data):
+        if found:
+            break
+        inflater = zlib.decompressobj()
+        try:
+            unpacked = inflater.decompress(match.group(1), budget)
+        except zlib.error:
+            continue  # not a Flate stream (an image, a font): nothing to read in it
+        budget -= len(unpacked)
+        if budget <= 0:
+            raise ValidationError(
+                _("The PDF would unpack to more than %(mb)d MB and is refused.")
+                % {"mb": settings.UPLOAD_MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}
+            )
+        found = _PDF_ACTIVE.search(_pdf_names(unpacked))
+    if found:
+        raise ValidationError(
+            _(
+                "The PDF contains scripts or actions that run programs (%(name)s); such files "
+                "are refused. Print it to a new PDF without them and upload that."
+            )
+            % {"name": "/" + found.group(1).decode("ascii")}
+        )
+
+
+# The parts of an Office document that hold macros (VBA) or declare them.
+_MACRO_PARTS = ("vbaproject.bin", "vbadata.xml", "vbaprojectsignature.bin")
+
+
+def _check_macros(archive: zipfile.ZipFile, names: set[str]) -> None:
+    """Refuse an Office document with macros, whatever its name says (a .docm renamed .docx)."""
+    lowered = {name.lower() for name in names}
+    macro = any(name.rsplit("/", 1)[-1] in _MACRO_PARTS for name in lowered)
+    if not macro and "[Content_Types].xml" in names:
+        types = archive.read("[Content_Types].xml")[:1_000_000].lower()
+        macro = b"macroenabled" in types or b"vbaproject" in types
+    if macro:
+        raise ValidationError(
+            _(
+                "The document contains macros (VBA); such files are refused. Save it as a "
+                "document without macros (.docx or .xlsx) and upload that."
+            )
+        )
 
 
 def _check_archive(data: bytes) -> str:
@@ -102,6 +169,7 @@ def _check_archive(data: bytes) -> str:
                         % {"ratio": ratio}
                     )
             names = {m.filename for m in members}
+            _check_macros(archive, names)
     except zipfile.BadZipFile as exc:
         raise ValidationError(_("The document is damaged and cannot be read.")) from exc
     if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
@@ -212,6 +280,15 @@ def inspect_upload(name: str, data: bytes) -> Inspected:
     mime = sniff(data[:16])
     if mime == "application/zip":
         mime = _check_archive(data)
+    elif mime == "application/x-ole-storage":
+        raise ValidationError(
+            _(
+                "Old Office files (.doc, .xls, which may carry macros) are refused. Save the "
+                "file as .docx or .xlsx and upload that."
+            )
+        )
+    elif mime == "application/pdf":
+        _check_pdf(data)
     if mime not in ALLOWED:
         raise ValidationError(
             _(

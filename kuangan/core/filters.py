@@ -1,12 +1,42 @@
 """FilterSets shared by the ledgers, the API and the exports."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import AuditAction, OrganizationKind, Role
 from .models import AuditEvent, Organization, Region, User
 from .scope import in_subtree
+
+# The range of the database's integer columns (a bigint: ids, references).
+DB_INT_MIN = -(2**63)
+DB_INT_MAX = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """A whole number the database can compare with an id or a reference: a larger one is a
+    form error (400 in the API), never an overflow in the database."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", DB_INT_MIN)
+        kwargs.setdefault("max_value", DB_INT_MAX)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid": _("Give the id as a whole number."),
+                "max_value": _("No object has an id this large."),
+                "min_value": _("No object has an id this small."),
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """Rows referring to the object with this id (a reference's or the row's own): an id out
+    of the database's range is refused, not an error of the server."""
+
+    field_class = IdField
 
 
 def region_choices():

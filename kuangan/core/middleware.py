@@ -13,6 +13,7 @@ from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from . import audit
@@ -20,6 +21,9 @@ from .services import mfa_required, password_expired
 
 
 def client_ip(request) -> str | None:
+    """The client's address: ``REMOTE_ADDR``, or behind ``KUANGAN_PROXY_COUNT`` proxies the
+    address the first of them saw in ``X-Forwarded-For``. The audit log and the login lockout
+    (``AXES_CLIENT_IP_CALLABLE``) both use it."""
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     raw = request.META.get("REMOTE_ADDR", "")
     if settings.AXES_IPWARE_PROXY_COUNT and forwarded:
@@ -52,6 +56,20 @@ class RequestIdMiddleware:
         finally:
             audit.reset_request_meta(token)
         response["X-Request-ID"] = request.id
+        return response
+
+
+class ApiNoStoreMiddleware:
+    """Every API response is ``Cache-Control: no-store`` (with ``private``, ``no-cache``): no
+    browser or proxy keeps a copy of the data, a refusal or a document."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/api/"):
+            add_never_cache_headers(response)
         return response
 
 
@@ -93,7 +111,8 @@ class SessionPolicyMiddleware:
         api = request.path.startswith("/api/")
         now = time.time()
         started = request.session.setdefault("kuangan_login_at", now)
-        if now - started > settings.SESSION_ABSOLUTE_HOURS * 3600:
+        # A temporary account (an invited expert's) ends its sessions when it ends.
+        if now - started > settings.SESSION_ABSOLUTE_HOURS * 3600 or user.has_expired:
             logout(request)
             if api:
                 return self._api_refusal(

@@ -9,6 +9,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kuangan.core.text import clean_value
+
 from . import services
 from .choices import Outcome
 from .models import Inspection
@@ -117,7 +119,7 @@ def report_docx(inspection: Inspection) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
 
-    ctx = report_context(inspection)
+    ctx = clean_value(report_context(inspection))  # no character a .docx cannot hold
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)

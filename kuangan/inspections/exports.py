@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import io
 
-import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from kuangan.core.spreadsheets import new_workbook
 
 from .choices import HazardLevel, Outcome
 from .models import Inspection
@@ -53,9 +54,7 @@ MARKER = "kuangan-inspection"
 def checklist_xlsx(inspection: Inspection) -> bytes:
     """The inspection's applicable items with the current answers, ready to fill in."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    workbook = new_workbook(buffer, in_memory=True)
     sheet = workbook.add_worksheet("检查表")
     title = workbook.add_format({"bold": True, "font_size": 14, "align": "center"})
     head = workbook.add_format(

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.campaigns.models import Campaign
-from kuangan.core.forms import StyledForm, style_form
+from kuangan.core.forms import CleanTextForm, StyledForm, style_form
 from kuangan.core.models import Region, User
 from kuangan.core.scope import region_q, scope_of
+from kuangan.core.validators import validate_phone
 from kuangan.registry.models import Mine
 
 from .choices import Disposal, HazardLevel, InspectionKind, Outcome, RedoReason, TeamLevel
@@ -52,7 +53,7 @@ class InspectionCreateForm(StyledForm, forms.Form):
         ]
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(CleanTextForm, forms.Form):  # texts cleaned, not styled
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
     reason = forms.CharField(label=_("Reason it does not apply"), required=False, max_length=300)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea)
@@ -139,7 +140,9 @@ class ExpertForm(StyledForm, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=64)
     organization_name = forms.CharField(label=_("Work unit"), max_length=128, required=False)
     title = forms.CharField(label=_("Title or speciality"), max_length=64, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, required=False, validators=[validate_phone]
+    )
     days = forms.IntegerField(
         label=_("Account valid for (days)"), min_value=1, max_value=90, initial=30
     )

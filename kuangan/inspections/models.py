@@ -16,6 +16,7 @@ from kuangan.campaigns.models import Campaign
 from kuangan.checklists.models import ChecklistItem, ChecklistTemplate, MajorHazardCriterion
 from kuangan.core.models import Region, TimeStampedModel, VersionedModel, reference, user_reference
 from kuangan.core.scope import ScopedQuerySet
+from kuangan.core.validators import validate_phone
 from kuangan.registry.models import Mine, MineRow, MineScopedQuerySet
 
 from .choices import (
@@ -241,7 +242,7 @@ class TeamMember(models.Model):
     name = models.CharField(_("name"), max_length=64)
     organization_name = models.CharField(_("work unit"), max_length=128, blank=True)
     title = models.CharField(_("title or speciality"), max_length=64, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_phone])
     expires_at = models.DateTimeField(_("account valid until"), null=True, blank=True)
 
     class Meta:

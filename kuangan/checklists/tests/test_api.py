@@ -178,3 +178,21 @@ def test_import_endpoint_is_all_or_nothing(api, admin, officer):
     (row,) = created.json()
     assert (row["code"], row["status"], row["item_count"]) == ("ug-api", TemplateStatus.DRAFT, 109)
     assert api.post("/api/v1/checklist-templates/import/", {}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/api/v1/checklist-items/", "template"),
+        ("/api/v1/checklist-items/", "aspect"),
+        ("/api/v1/checklist-aspects/", "template"),
+    ],
+)
+def test_an_id_too_large_for_the_database_is_400(api, officer, url, param):
+    api.force_authenticate(officer)
+    response = api.get(url, {param: "99999999999999999999999"})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and error["fields"][param]
+    assert api.get(url, {param: "9223372036854775807"}).json()["count"] == 0
+    assert api.get(url, {param: "abc"}).status_code == 400

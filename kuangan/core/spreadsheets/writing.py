@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from ..text import clean_text
 from .cells import NO, YES
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,11 +37,20 @@ SAFE_OPTIONS: dict[str, bool] = {
 
 def new_workbook(target: str | Path | IO[bytes], **options: Any) -> Any:
     """An ``xlsxwriter.Workbook`` writing to ``target`` (a path or a binary file object) that
-    keeps text as text; ``options`` are further workbook options (``in_memory``,
-    ``constant_memory``, …)."""
+    keeps text as text, without the characters no workbook can hold (``core.text``);
+    ``options`` are further workbook options (``in_memory``, ``constant_memory``, …)."""
     import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
 
-    return xlsxwriter.Workbook(target, {**options, **SAFE_OPTIONS})
+    class CleanWorksheet(Worksheet):
+        # Every text cell passes here (write, write_string, merge_range, write_row, …).
+        def _write_string(self, row, col, string, cell_format=None):
+            return super()._write_string(row, col, clean_text(string), cell_format)
+
+    class Workbook(xlsxwriter.Workbook):
+        worksheet_class = CleanWorksheet
+
+    return Workbook(target, {**options, **SAFE_OPTIONS})
 
 
 def header_formats(book: Any) -> tuple[Any, Any]:

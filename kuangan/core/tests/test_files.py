@@ -336,3 +336,64 @@ def test_the_files_tab_lists_the_object_files(client, uploader, target):
     client.force_login(uploader)
     body = client.get(f"/organizations/{target.pk}/", {"tab": "files"}).content.decode()
     assert "现场.png" in body and 'enctype="multipart/form-data"' in body
+
+
+# --- Active content: PDFs with scripts, Office files with macros ------------------------------
+
+
+def pdf_with(body: bytes) -> bytes:
+    return b"%PDF-1.7\n" + body + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def flate_stream(content: bytes) -> bytes:
+    packed = zlib.compress(content)
+    return (
+        b"5 0 obj<</Type/ObjStm/Filter/FlateDecode/Length "
+        + str(len(packed)).encode()
+        + b">>stream\n"
+        + packed
+        + b"\nendstream endobj"
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"1 0 obj<</Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj",
+        b"1 0 obj<</Type/Catalog/Names<</JavaScript 2 0 R>>>>endobj",
+        b"1 0 obj<</Type/Catalog/OpenAction<</S/J#61vaScript/J#53 (x)>>>>endobj",
+        b"1 0 obj<</Type/Catalog/OpenAction<</S/Launch/F(cmd.exe)>>>>endobj",
+        b"1 0 obj<</Type/Catalog>>endobj\n" + flate_stream(b"2 0 <</S/JavaScript/JS(x)>>"),
+    ],
+    ids=["open-action-js", "names-js", "escaped-name", "launch", "in-object-stream"],
+)
+def test_a_pdf_with_scripts_is_refused(uploader, target, settings, body):
+    refused(uploader, target, "通知.pdf", pdf_with(body), settings, "scripts or actions")
+
+
+def test_a_pdf_with_compressed_text_is_accepted(uploader, target):
+    body = b"1 0 obj<</Type/Catalog>>endobj\n" + flate_stream(b"BT /F1 12 Tf (JSON) Tj ET")
+    assert add(uploader, target, "通知.pdf", pdf_with(body)).mime_type == "application/pdf"
+
+
+def test_a_word_document_with_macros_is_refused(uploader, target, settings):
+    data = office_zip("word/document.xml", {"word/vbaProject.bin": b"\xd0\xcf\x11\xe0macro"})
+    refused(uploader, target, "报告.docx", data, settings, "macros")
+
+
+def test_a_macro_enabled_workbook_renamed_xlsx_is_refused(uploader, target, settings):
+    types = (
+        b'<Types><Override PartName="/xl/workbook.xml" ContentType="application/'
+        b'vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", types)
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    data = buffer.getvalue()
+    refused(uploader, target, "台账.xlsx", data, settings, "macros")
+
+
+def test_an_old_office_file_is_refused(uploader, target, settings):
+    data = files.OLE_SIGNATURE + b"\x00" * 504 + b"VBA project"
+    refused(uploader, target, "报告.docx", data, settings, "Old Office files")

@@ -1,6 +1,8 @@
-"""Login lockout (django-axes): 5 failures per (username, address) lock that pair for 30
-minutes; the lockout is audited; the security administrator can unlock at once; the API
-token endpoint counts toward the same limit and answers JSON."""
+"""Login lockout (django-axes): 5 failures of an account, from any addresses, lock it for 30
+minutes from every address it has not logged in from (from a known address only that
+address's failures count); an address alone locks nothing; the address is the audit log's,
+also behind a proxy; the lockout is audited; the security administrator can unlock at once;
+the API token endpoint counts toward the same limit and answers JSON."""
 
 import datetime as dt
 import json
@@ -46,7 +48,7 @@ def lockouts() -> int:
     return AuditEvent.objects.filter(action=AuditAction.LOCKED_OUT).count()
 
 
-def test_five_failures_lock_the_account_from_that_address(client, target):
+def test_five_failures_lock_the_account(client, target):
     for _ in range(4):
         assert web_login(client, WRONG).status_code == 200
     assert lockouts() == 0
@@ -61,8 +63,60 @@ def test_five_failures_lock_the_account_from_that_address(client, target):
     assert response.status_code == 429 and "_auth_user_id" not in client.session
     assert response.context["locked_message"]
     assert "30" in response.context["locked_message"]
-    # The same account from another address is not locked.
+    # The account is locked from another address as well.
+    assert web_login(client, PASSWORD, address="10.0.0.9").status_code == 429
+
+
+def test_failures_from_many_addresses_lock_the_account(client, target):
+    for i in range(4):
+        assert web_login(client, WRONG, address=f"198.51.100.{i + 1}").status_code == 200
+    assert web_login(client, WRONG, address="198.51.100.99").status_code == 429
+    assert lockouts() == 1
+    assert web_login(client, PASSWORD, address="203.0.113.7").status_code == 429
+    assert api_login(client, PASSWORD, address="203.0.113.8").status_code == 429
+
+
+def test_the_owner_still_logs_in_from_an_address_it_used_before(client, target):
     assert logged_in(web_login(client, PASSWORD, address="10.0.0.9"))
+    client.post("/logout/")
+    for i in range(5):
+        web_login(client, WRONG, address=f"198.51.100.{i + 1}")
+    assert web_login(client, PASSWORD, address="203.0.113.7").status_code == 429
+    assert logged_in(web_login(client, PASSWORD, address="10.0.0.9"))
+    client.post("/logout/")
+    # At the known address, that address's own failures still lock it.
+    for _ in range(5):
+        web_login(client, WRONG, address="10.0.0.9")
+    assert web_login(client, PASSWORD, address="10.0.0.9").status_code == 429
+
+
+def test_one_address_cannot_lock_the_other_accounts(client, target):
+    other = make_user("220605", username="jy_other")
+    for i in range(5):
+        client.post(
+            "/login/", {"username": f"someone{i}", "password": WRONG}, REMOTE_ADDR="192.0.2.1"
+        )
+    for _ in range(5):
+        web_login(client, WRONG, address="192.0.2.1")
+    response = client.post(
+        "/login/", {"username": other.username, "password": PASSWORD}, REMOTE_ADDR="192.0.2.1"
+    )
+    assert logged_in(response)
+
+
+def test_behind_a_proxy_lockout_and_audit_use_the_same_address(client, target, settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    for i in range(5):
+        client.post(
+            "/login/",
+            {"username": "jy_lock", "password": WRONG},
+            REMOTE_ADDR="10.0.0.1",  # the proxy
+            HTTP_X_FORWARDED_FOR=f"spoofed, 198.51.100.{i + 1}",
+        )
+    attempts = set(AccessAttempt.objects.values_list("ip_address", flat=True))
+    assert attempts == {f"198.51.100.{i + 1}" for i in range(5)}
+    failed = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED)
+    assert set(failed.values_list("ip", flat=True)) == attempts
 
 
 def test_the_lock_lasts_thirty_minutes(client, target):

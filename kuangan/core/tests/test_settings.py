@@ -60,7 +60,10 @@ def test_the_configured_database_options():
 def test_security_defaults():
     assert settings.AXES_FAILURE_LIMIT == 5
     assert settings.AXES_COOLOFF_TIME == dt.timedelta(minutes=30)
-    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.AXES_LOCKOUT_PARAMETERS == "kuangan.core.lockout.lockout_parameters"
+    assert settings.AXES_CLIENT_IP_CALLABLE == "kuangan.core.middleware.client_ip"
+    assert settings.TEXT_MAX_LENGTH == 5000
+    assert "kuangan.core.parsers.JSONParser" in settings.REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]
     assert settings.SESSION_IDLE_MINUTES == 30 and settings.SESSION_ABSOLUTE_HOURS == 8
     assert settings.UPLOAD_MAX_BYTES == 20 * 1024 * 1024
     assert settings.AUDIT_HASH_ALGORITHM == "sha256"

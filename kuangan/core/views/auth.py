@@ -37,8 +37,8 @@ from ..models import User
 def lockout_response(request, credentials=None, *args, **kwargs):
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     message = _(
-        "Too many failed logins: this account is locked for %(minutes)d minutes from this "
-        "address. Try again later or ask your security administrator to unlock it."
+        "Too many failed logins: this account is locked for %(minutes)d minutes. Try again "
+        "later or ask your security administrator to unlock it."
     ) % {"minutes": minutes}
     if request.path.startswith("/api/"):
         return JsonResponse(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kuangan.core.choices import OrganizationKind
 from kuangan.core.models import Organization, User
 from kuangan.core.services import refuse, require_perm, require_visible, save_new, transition
+from kuangan.core.text import clean_text
 from kuangan.inspections.models import Inspection
 from kuangan.registry.choices import MineStatus
 from kuangan.registry.models import Mine
@@ -232,7 +233,7 @@ def render_docx(order: Order) -> bytes:
     body = order.issuing_body
     head = doc.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = head.add_run(body.name)
+    run = head.add_run(clean_text(body.name))
     run.bold = True
     run.font.size = Pt(18)
     title = doc.add_paragraph()
@@ -241,15 +242,15 @@ def render_docx(order: Order) -> bytes:
     run = title.add_run(str(order.get_kind_display()) + doc_kind)
     run.bold = True
     run.font.size = Pt(16)
-    number = doc.add_paragraph(order.number)
+    number = doc.add_paragraph(clean_text(order.number))
     number.alignment = WD_ALIGN_PARAGRAPH.CENTER
     mine = order.mine
-    doc.add_paragraph(_("Party") + "：" + f"{mine.enterprise.name}（{mine.name}）")
+    doc.add_paragraph(clean_text(_("Party") + "：" + f"{mine.enterprise.name}（{mine.name}）"))
     if mine.enterprise.address:
-        doc.add_paragraph(_("Address") + "：" + str(mine.enterprise.address))
+        doc.add_paragraph(clean_text(_("Address") + "：" + str(mine.enterprise.address)))
     if mine.enterprise.legal_representative:
         doc.add_paragraph(
-            _("Legal representative") + "：" + str(mine.enterprise.legal_representative)
+            clean_text(_("Legal representative") + "：" + str(mine.enterprise.legal_representative))
         )
     for label, text in (
         (_("Facts"), order.facts),
@@ -258,13 +259,13 @@ def render_docx(order: Order) -> bytes:
     ):
         p = doc.add_paragraph()
         p.add_run(str(label) + "：").bold = True
-        p.add_run(text)
+        p.add_run(clean_text(text))
     hazards = list(order.hazards.all())
     if hazards:
         p = doc.add_paragraph()
         p.add_run(_("Hazards") + "：").bold = True
         for h in hazards:
-            doc.add_paragraph(f"{h.code} {h.description}", style="List Number")
+            doc.add_paragraph(clean_text(f"{h.code} {h.description}"), style="List Number")
     if order.amount is not None:
         doc.add_paragraph(_("Amount (yuan)") + "：" + f"{order.amount:,.2f}")
     if order.deadline:
@@ -275,7 +276,7 @@ def render_docx(order: Order) -> bytes:
         body.name,
         f"{order.issued_on:%Y-%m-%d}",
     ):
-        p = doc.add_paragraph(text)
+        p = doc.add_paragraph(clean_text(text))
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     buffer = io.BytesIO()
     doc.save(buffer)

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -46,7 +47,7 @@ def test_issue_through_the_api(people):
     h = make_hazard(people.mine, level="major", source="enforcement")
     body = {
         "kind": "suspend",
-        "mine": people.mine.pk,
+        "mine": people.mine.code,
         "hazards": [h.pk],
         "facts": "存在重大事故隐患仍组织生产",
         "legal_basis": "《安全生产法》第一百一十三条",
@@ -57,6 +58,7 @@ def test_issue_through_the_api(people):
     assert r.status_code == 201, r.json()
     data = r.json()
     assert data["status"] == "issued" and data["hazards"] == [h.pk] and data["is_decision"]
+    assert data["mine"] == people.mine.code
     assert data["number"].startswith("220605-") and data["officer"] == people.county.username
     # the enterprise cannot issue; bad input is 400 with fields and writes nothing
     assert api(people.principal).post(ORDERS, body, format="json").status_code == 403
@@ -166,13 +168,14 @@ def test_documents(people):
 def test_proposals_for_a_mine(people):
     make_hazard(people.mine, level="major", source="enforcement", reckless_operation=True)
     c = api(people.county)
-    r = c.get(f"{ORDERS}proposals/{people.mine.pk}/")
+    r = c.get(f"{ORDERS}proposals/{people.mine.code}/")
     assert r.status_code == 200
     kinds = [p["kind"] for p in r.json()]
     assert kinds == ["evacuate", "suspend"]
     assert all(p["hazards"] and p["reason"] for p in r.json())
     outside = make_mine("220102")
     assert c.get(f"{ORDERS}proposals/{outside.pk}/").status_code == 404
+    assert c.get(f"{ORDERS}proposals/{outside.code}/").status_code == 404
     assert c.get(f"{ORDERS}proposals/987654/").status_code == 404
 
 
@@ -205,7 +208,7 @@ def test_record_a_monthly_check_through_the_api(people, principal_mine):
     last_month = TODAY.replace(day=1) - dt.timedelta(days=1)
     h = make_hazard(principal_mine, level="major")
     body = {
-        "mine": principal_mine.pk,
+        "mine": principal_mine.code,
         "month": last_month.replace(day=1).isoformat(),
         "checked_on": last_month.replace(day=15).isoformat(),
         "led_by": "张矿长",
@@ -243,9 +246,41 @@ def test_monthly_list_filters_scope_and_calendar(people, principal_mine):
     assert api(people.other_county).get(f"{CHECKS}{check.pk}/").status_code == 404
     r = c.get(f"{CHECKS}calendar/", {"since": two_ago.isoformat()})
     assert r.status_code == 200
-    row = next(x for x in r.json()["results"] if x["mine"] == principal_mine.pk)
+    row = next(x for x in r.json()["results"] if x["mine"] == principal_mine.code)
     last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     assert row["checked"] == [two_ago.strftime("%Y-%m")]
     assert row["missing"] == [last_month]
     assert c.get(f"{CHECKS}calendar/", {"since": "x"}).status_code == 400
     assert api(people.other_county).get(f"{CHECKS}calendar/").json()["count"] == 0
+
+
+CONTROL = "顶板\u0007离层\x01未\x0c处\x1f理\ufffe完\x7f毕\x85"
+
+
+def test_order_docx_with_control_characters(people, client):
+    """Text stored with control characters (before the input was cleaned, or by any other way
+    around it) still gives the documents, without those characters."""
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from kuangan.hazards.models import Hazard
+
+    h = make_hazard(people.mine, level="major", source="enforcement")
+    order = _issue(people, kind="suspend", hazards=[h])
+    Hazard.objects.filter(pk=h.pk).update(description=CONTROL)
+    Order.objects.filter(pk=order.pk).update(facts=CONTROL, requirements="限期\r\n整改")
+    c = api(people.county)
+    r = c.get(f"{ORDERS}{order.pk}/docx/")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
+    assert "顶板离层未处理完毕" in text and "\x07" not in text
+    r = c.get(f"{ORDERS}{order.pk}/pdf/")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    client.force_login(people.county)
+    r = client.get(reverse("hazards:hazard_list"), {"export": "xlsx"})
+    assert r.status_code == 200
+    wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)))
+    values = [str(v) for row in wb.active.iter_rows(values_only=True) for v in row if v]
+    assert "顶板离层未处理完毕" in values
