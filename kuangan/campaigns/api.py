@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from kuangan.core.api import ScopedEditViewSet, version_of
 from kuangan.core.models import Region
+from kuangan.core.schema import paginated
 from kuangan.registry.api import MineViewSet
 from kuangan.registry.models import Mine
 
@@ -166,6 +167,7 @@ def scope(self: MineViewSet, request: Request, code: str | None = None) -> Respo
 
 
 @extend_schema(responses=ScopeSerializer(many=True), parameters=[CAMPAIGN_PARAM])
+@paginated
 @action(detail=False, methods=["get"], url_path="scope")
 def scope_list(self: MineViewSet, request: Request) -> Response:
     """The campaign verdict of every mine of the (filtered) list, paginated."""

@@ -30,10 +30,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..parsers import FormParser, MultiPartParser  # texts cleaned
 from .reading import check_size
 from .results import ImportRefused, ImportResult
 from .writing import XLSX_MIME

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kuangan.core import services
 from kuangan.core.choices import OrganizationKind, Role
-from kuangan.core.models import ApiToken, Organization, Region
+from kuangan.core.models import ApiToken, Organization, Region, User
 
 from .factories import PASSWORD, make_organization, make_user
 
@@ -205,7 +205,7 @@ def test_error_shapes(api, client):
         "conflict",
     )
     response = api.send(
-        "PATCH", f"/api/v1/organizations/{inside.pk}/", {"phone": "1", "version": 2}
+        "PATCH", f"/api/v1/organizations/{inside.pk}/", {"phone": "0439-3212345", "version": 2}
     )
     assert response.status_code == 200 and response.json()["version"] == 3
 
@@ -282,37 +282,123 @@ def test_regions_are_reference_data(api):
 
 
 def test_users_endpoint_for_administrators(client, db):
-    system = make_user("220000", role=Role.SYSTEM_ADMIN, username="sys")
-    security = make_user("220000", role=Role.SECURITY_ADMIN, username="sec")
+    make_user("220000", role=Role.SYSTEM_ADMIN, username="sys")
+    make_user("220000", role=Role.SECURITY_ADMIN, username="sec")
     org = make_organization("220605", name="江源区局")
     key = obtain(client, "sys").json()["token"]
-    response = client.post(
+    response = post_json(
+        client,
         "/api/v1/users/",
-        json.dumps(
-            {
-                "username": "new_one",
-                "real_name": "新人",
-                "organization": org.pk,
-                "roles": ["regulator_inspector"],
-            }
-        ),
-        content_type="application/json",
+        {
+            "username": "new_one",
+            "real_name": "新人",
+            "organization": org.pk,
+            "email": "newone@example.com",
+        },
         **auth(key),
     )
     assert response.status_code == 201
     created = response.json()
-    assert created["roles"] == ["regulator_inspector"] and len(created["initial_password"]) >= 10
+    # No password travels to the administrator: a one-time link goes to the user.
+    assert created["roles"] == [] and "initial_password" not in created
+    assert created["password_link_sent_to"] == "n***@example.com"
     sec_key = obtain(client, "sec").json()["token"]
-    response = client.post(
+    response = post_json(
+        client,
         f"/api/v1/users/{created['id']}/roles/",
-        json.dumps({"roles": ["regulator_leader"]}),
-        content_type="application/json",
+        {"roles": ["regulator_leader"]},
         **auth(sec_key),
     )
     assert response.status_code == 200 and response.json()["roles"] == ["regulator_leader"]
     response = client.post(f"/api/v1/users/{created['id']}/deactivate/", **auth(key))
     assert response.status_code == 200 and response.json()["is_active"] is False
-    assert system.pk != security.pk
+
+
+def test_system_admin_cannot_grant_business_roles_api(client, db):
+    system = make_user("220000", role=Role.SYSTEM_ADMIN, username="sys")
+    org = make_organization("220000", name="省厅")
+    key = obtain(client, "sys").json()["token"]
+    response = post_json(
+        client,
+        "/api/v1/users/",
+        {
+            "username": "me_too",
+            "real_name": "x",
+            "organization": org.pk,
+            "roles": ["province_admin"],
+        },
+        **auth(key),
+    )
+    error = assert_error(response, 403)
+    assert "roles" in error["fields"] and "roles" in error["message"]
+    assert not User.objects.filter(username="me_too").exists()
+    target = make_user("220000", role=Role.REGULATOR_INSPECTOR)
+    response = post_json(
+        client, f"/api/v1/users/{target.pk}/roles/", {"roles": ["province_admin"]}, **auth(key)
+    )
+    assert "roles" in assert_error(response, 403)["fields"]
+    response = post_json(
+        client, f"/api/v1/users/{system.pk}/roles/", {"roles": ["province_admin"]}, **auth(key)
+    )
+    assert_error(response, 403)
+    assert User.objects.get(pk=system.pk).roles == {Role.SYSTEM_ADMIN}
+
+
+def test_system_admin_cannot_change_jurisdiction_api(client, db):
+    make_user("220000", role=Role.SYSTEM_ADMIN, username="sys")
+    make_user("220000", role=Role.SECURITY_ADMIN, username="sec")
+    bureau = make_organization("220600", name="白山市应急管理局")
+    key = obtain(client, "sys").json()["token"]
+    url = f"/api/v1/organizations/{bureau.pk}/"
+    response = client.patch(
+        url,
+        json.dumps({"jurisdiction": ["220100"], "version": 1}),
+        content_type="application/json",
+        **auth(key),
+    )
+    assert "jurisdiction" in assert_error(response, 403)["fields"]
+    assert not bureau.jurisdiction.exists()
+    response = post_json(client, f"{url}jurisdiction/", {"jurisdiction": ["220100"]}, **auth(key))
+    assert_error(response, 403)
+    # Its other fields stay the system administrator's.
+    response = client.patch(
+        url,
+        json.dumps({"address": "浑江区", "version": 1}),
+        content_type="application/json",
+        **auth(key),
+    )
+    assert response.status_code == 200, response.content
+    # The security administrator sets it.
+    sec_key = obtain(client, "sec").json()["token"]
+    response = post_json(
+        client, f"{url}jurisdiction/", {"jurisdiction": ["220100", "220600"]}, **auth(sec_key)
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["jurisdiction"] == ["220100", "220600"]
+
+
+def test_password_reset_through_the_api(client, db, mailoutbox, django_capture_on_commit_callbacks):
+    make_user("220000", role=Role.SYSTEM_ADMIN, username="sys")
+    make_user("220000", role=Role.SECURITY_ADMIN, username="sec")
+    target = make_user("220605", username="forgetful")
+    User.objects.filter(pk=target.pk).update(email="forgetful@example.com")
+    key = obtain(client, "sys").json()["token"]
+    response = post_json(client, f"/api/v1/users/{target.pk}/reset_password/", {}, **auth(key))
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == "pending" and "password" not in json.dumps(body).replace(
+        "reset_password", ""
+    )
+    reset_url = f"/api/v1/password-resets/{body['id']}/"
+    assert_error(post_json(client, f"{reset_url}approve/", {}, **auth(key)), 403)
+    sec_key = obtain(client, "sec").json()["token"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_json(client, f"{reset_url}approve/", {}, **auth(sec_key))
+    assert response.status_code == 200, response.content
+    approved = response.json()
+    assert approved["status"] == "approved" and approved["delivered_to"] == "f***@example.com"
+    link = next(x for x in mailoutbox[0].body.splitlines() if "/password-reset/" in x)
+    assert link.rsplit("/", 2)[1] not in response.content.decode()
 
 
 # --- Schema and docs ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kuangan.core.api import ScopedCreateViewSet, ScopedPrimaryKeyField, date_of
+from kuangan.core.schema import paginated
 from kuangan.registry.api import MineRowSerializer
 from kuangan.registry.models import Mine
 
@@ -91,7 +92,7 @@ class MonthlyCheckViewSet(ScopedCreateViewSet):
         responses=inline_serializer(
             "DutyCalendarRow",
             {
-                "mine": serializers.IntegerField(),
+                "mine": serializers.CharField(help_text="the mine's code"),
                 "mine_code": serializers.CharField(),
                 "mine_name": serializers.CharField(),
                 "checked": serializers.ListField(child=serializers.CharField()),
@@ -100,6 +101,7 @@ class MonthlyCheckViewSet(ScopedCreateViewSet):
             many=True,
         ),
     )
+    @paginated
     @action(detail=False, methods=["get"])
     def calendar(self, request):
         """The duty calendar: per mine of your area, the months checked and the months that
@@ -117,7 +119,7 @@ class MonthlyCheckViewSet(ScopedCreateViewSet):
         rows = services.duty_calendar(page if page is not None else mines, since=since, on=today)
         data = [
             {
-                "mine": r["mine"].pk,
+                "mine": r["mine"].code,
                 "mine_code": r["mine"].code,
                 "mine_name": r["mine"].name,
                 "checked": [m.strftime("%Y-%m") for m in r["checked"]],

@@ -5,7 +5,7 @@ makes for a mine."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -17,6 +17,7 @@ from kuangan.core.api import (
     ScopedPrimaryKeyField,
     body,
     date_of,
+    find_by_code,
     version_of,
 )
 from kuangan.registry.api import MineRowSerializer
@@ -216,11 +217,13 @@ class OrderViewSet(ScopedCreateViewSet):
         return order_document(self.get_object(), "pdf")
 
     @extend_schema(responses=ProposalSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path=r"proposals/(?P<mine>\d+)")
+    @action(detail=False, methods=["get"], url_path=r"proposals/(?P<mine>[^/]+)")
     def proposals(self, request, mine=None):
-        """What the system proposes for the mine now, from its facts (the officer confirms a
-        proposal by issuing the order)."""
-        target = get_object_or_404(Mine.objects.visible_to(request.user), pk=mine)
+        """What the system proposes for the mine (its code) now, from its facts (the officer
+        confirms a proposal by issuing the order)."""
+        target = find_by_code(Mine.objects.visible_to(request.user), mine)
+        if target is None:
+            raise Http404
         return Response(
             [
                 {

@@ -9,16 +9,26 @@ from typing import TypeVar
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kuangan.campaigns.models import Campaign
 from kuangan.checklists.models import ChecklistTemplate
 from kuangan.core.api import ModelPermissions, ScopedReadViewSet, body
+from kuangan.core.parsers import (  # texts cleaned, deep JSON refused
+    FormParser,
+    JSONParser,
+    MultiPartParser,
+)
 from kuangan.registry.models import Mine
 
 from .. import documents, plan, quality, services
@@ -227,9 +237,9 @@ class InspectionViewSet(ScopedReadViewSet):
     def experts(self, request, pk=None):
         inspection = self.get_object()
         data = body(request)
-        fields = {
-            k: str(data[k]) for k in ("name", "organization_name", "title", "phone") if k in data
-        }
+        # The name is required: the service refuses a missing one as a blank one (400).
+        fields = {"name": str(data.get("name") or "")}
+        fields |= {k: str(data[k]) for k in ("organization_name", "title", "phone") if k in data}
         if "days" in data:
             try:
                 fields["days"] = int(data["days"])
@@ -254,7 +264,7 @@ class InspectionViewSet(ScopedReadViewSet):
             )
         return inspection, report
 
-    @extend_schema(request=SelfReportSerializer, responses=SelfReportSerializer)
+    @extend_schema(request=SelfReportSerializer, responses={200: SelfReportSerializer, 204: None})
     @action(
         detail=True,
         methods=["get", "post"],
@@ -262,9 +272,11 @@ class InspectionViewSet(ScopedReadViewSet):
         permission_classes=AUTHENTICATED,
     )
     def self_report(self, request, pk=None):
+        """The self-inspection report (204, no content, until the inspection is finished);
+        POST to write its ``summary`` and ``rectification``."""
         _inspection, report = self._report(request, SelfInspectionReport)
         if report is None:
-            return Response(None)
+            return Response(status=status.HTTP_204_NO_CONTENT)
         if request.method == "POST":
             data = body(request)
             report = services.self_report_update(
@@ -283,15 +295,15 @@ class InspectionViewSet(ScopedReadViewSet):
                 "disposals": serializers.DictField(required=False),
             },
         ),
-        responses=InspectionReportSerializer,
+        responses={200: InspectionReportSerializer, 204: None},
     )
     @action(detail=True, methods=["get", "post"], permission_classes=AUTHENTICATED)
     def report(self, request, pk=None):
-        """The inspection report (null until the inspection is finished); POST to write it,
-        ``disposals`` as ``{"<result id>": ["suspend", "…"]}``."""
+        """The inspection report (204, no content, until the inspection is finished); POST to
+        write it, ``disposals`` as ``{"<result id>": ["suspend", "…"]}``."""
         inspection, report = self._report(request, InspectionReport)
         if report is None:
-            return Response(None)
+            return Response(status=status.HTTP_204_NO_CONTENT)
         if request.method == "POST":
             data = body(request)
             disposals = data.get("disposals") or {}
@@ -332,7 +344,10 @@ class InspectionViewSet(ScopedReadViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("as", str, enum=["docx", "pdf"])],
-        responses={(200, "application/octet-stream"): bytes},
+        responses={
+            (200, documents.DOCX_MIME): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+        },
     )
     @action(detail=True, methods=["get"], url_path="report/document")
     def document(self, request, pk=None):

@@ -9,7 +9,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from kuangan.campaigns.models import Campaign
-from kuangan.core.api import ScopedReadViewSet, body
+from kuangan.core.api import ScopedReadViewSet, body, id_of
 from kuangan.core.models import Region
 
 from .. import services
@@ -42,7 +42,7 @@ class LookbackDrawViewSet(ScopedReadViewSet):
     def create(self, request):
         data = body(request)
         campaign = get_object_or_404(
-            Campaign.objects.visible_to(request.user), pk=data.get("campaign")
+            Campaign.objects.visible_to(request.user), pk=id_of(data, "campaign")
         )
         region = get_object_or_404(Region, code=str(data.get("region", "")))
         lists = {}

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kuangan.campaigns.models import Campaign
-from kuangan.core.api import ScopedReadViewSet, ScopedViewSet, body
+from kuangan.core.api import ScopedReadViewSet, ScopedViewSet, body, id_of, ids_of
 from kuangan.core.models import Region, User
 from kuangan.registry.models import Mine
 
@@ -43,12 +43,12 @@ class InspectionTeamViewSet(ScopedReadViewSet):
     def create(self, request):
         data = body(request)
         campaign = get_object_or_404(
-            Campaign.objects.visible_to(request.user), pk=data.get("campaign")
+            Campaign.objects.visible_to(request.user), pk=id_of(data, "campaign")
         )
         region = get_object_or_404(Region, code=str(data.get("region", "")))
         people = User.objects.visible_to(request.user)
-        leader = get_object_or_404(people, pk=data.get("leader"))
-        members = list(people.filter(pk__in=data.get("members") or []))
+        leader = get_object_or_404(people, pk=id_of(data, "leader"))
+        members = list(people.filter(pk__in=ids_of(data, "members")))
         team = services.team_create(
             by=request.user,
             campaign=campaign,
@@ -149,7 +149,7 @@ class PlanViewSet(ScopedViewSet):
         data = body(request)
         campaign = self._campaign(request, data.get("campaign"))
         team = get_object_or_404(
-            InspectionTeam.objects.visible_to(request.user), pk=data.get("team")
+            InspectionTeam.objects.visible_to(request.user), pk=id_of(data, "team")
         )
         codes = data.get("mines") or []
         if not isinstance(codes, list):
