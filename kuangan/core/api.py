@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp import match_token, user_has_device
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
@@ -20,9 +21,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import services
+from . import audit, services
 from .filters import AuditEventFilterSet, OrganizationFilterSet, UserFilterSet
-from .models import ApiToken, AuditEvent, Organization, Region, User
+from .models import ApiToken, AuditEvent, Organization, PasswordReset, Region, User
+from .ownership import FieldsRefused, ownership_of
+from .ownership import refused as ownership_refused
+from .validators import validate_phone
 from .views.auth import lockout_response
 from .views.errors import audit_denial
 
@@ -45,6 +49,17 @@ def exception_handler(exc, context):
         return Response(
             {"error": {"code": "conflict", "message": str(exc), "fields": {}}},
             status=status.HTTP_409_CONFLICT,
+        )
+    elif isinstance(exc, FieldsRefused):
+        return Response(
+            {
+                "error": {
+                    "code": "permission_denied",
+                    "message": str(exc),
+                    "fields": {k: [v] for k, v in exc.fields.items()},
+                }
+            },
+            status=status.HTTP_403_FORBIDDEN,
         )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -96,15 +111,33 @@ def body(request) -> dict:
     return request.data
 
 
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_code = "version_required"
+    default_detail = gettext_lazy(
+        "Send the version you loaded (the field “version” or the If-Match header): without "
+        "it, a change made by someone else in between would be silently overwritten."
+    )
+
+
+def _if_match(request) -> str | None:
+    value = request.headers.get("If-Match", "").strip()
+    if not value or value == "*":
+        return None
+    return value.removeprefix("W/").strip('"')
+
+
 def version_of(request, *, in_query: bool = False) -> int | None:
-    """The optional ``version`` the client loaded (optimistic locking), from the body; with
-    ``in_query`` (a DELETE, whose body is optional) the ``version`` query parameter first,
-    then a body that is a JSON object."""
+    """The ``version`` the client loaded (optimistic locking), from the body, else from the
+    ``If-Match`` header; with ``in_query`` (a DELETE, whose body is optional) the ``version``
+    query parameter first, then a body that is a JSON object."""
     if in_query:
         data = request.data if isinstance(request.data, dict) else {}
         value = request.query_params.get("version") or data.get("version")
     else:
         value = body(request).get("version")
+    if value in (None, ""):
+        value = _if_match(request)
     if value in (None, ""):
         return None
     try:
@@ -129,6 +162,35 @@ def date_of(data: Mapping[str, Any], key: str, *, required: bool = False) -> dt.
         raise exceptions.ValidationError({key: [_("Give the date as YYYY-MM-DD.")]}) from None
 
 
+def _id(value: Any) -> int | None:
+    text = str(value)
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit() and len(text) < 19):
+        return None
+    return int(text)
+
+
+def id_of(data: Mapping[str, Any], key: str) -> int | None:
+    """The id the client sent as ``key`` in ``data`` (a body or the query parameters); None
+    when it is missing; 400 when it is no id (a whole number)."""
+    value = data.get(key)
+    if value in (None, ""):
+        return None
+    found = _id(value)
+    if found is None:
+        raise exceptions.ValidationError({key: [_("Give the id as a whole number.")]})
+    return found
+
+
+def ids_of(data: Mapping[str, Any], key: str) -> list[int]:
+    """The ids the client sent as the list ``key`` in ``data`` (none when it is missing); 400
+    when it is no list of ids."""
+    values = data.get(key) or []
+    found = [_id(v) for v in values] if isinstance(values, list) else [None]
+    if None in found:
+        raise exceptions.ValidationError({key: [_("Give a list of ids (whole numbers).")]})
+    return [n for n in found if n is not None]
+
+
 class ScopedViewSet(viewsets.GenericViewSet):
     """Base of every API viewset: rows from ``visible_to(request.user)`` (out of scope: 404),
     verbs from Django permissions."""
@@ -138,6 +200,28 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            self.audit_out_of_scope()
+            raise
+
+    def audit_out_of_scope(self) -> None:
+        """The object the URL names was not found in the user's rows: when it exists outside
+        them, audit the lookup (``audit.record_out_of_scope``)."""
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if value is None:
+            return
+        try:
+            found = (
+                self.get_queryset().model._default_manager.filter(**{self.lookup_field: value})
+            ).first()
+        except (TypeError, ValueError, DjangoValidationError):
+            return
+        if found is not None:
+            audit.record_out_of_scope(actor=self.request.user, obj=found)
 
 
 # The verbs a scoped viewset offers, by what the rows allow: read (list, retrieve), create as
@@ -153,11 +237,40 @@ class ScopedCreateViewSet(
     pass
 
 
+class VersionedUpdateMixin(mixins.UpdateModelMixin):
+    # PUT and PATCH need the version the client loaded (body or If-Match): two writers that
+    # both sent none would both succeed, and the first change would be lost. 428 without it.
+    # A change of a field the user's side does not own (``core.ownership``) is refused before
+    # anything else reads the body: 403 naming the field (a value sent as it reads now is no
+    # change).
+    def update(self, request, *args, **kwargs):
+        if version_of(request) is None:
+            raise PreconditionRequired()
+        self.refuse_foreign_fields(request)
+        return super().update(request, *args, **kwargs)
+
+    def refuse_foreign_fields(self, request) -> None:
+        declared = ownership_of(self.get_queryset().model)
+        if declared is None:
+            return
+        instance = self.get_object()
+        now = self.get_serializer(instance).data
+        sent = body(request)
+        found = {}
+        for name in declared.declared:
+            if name in sent and name in now and sent[name] != now[name]:
+                why = declared.refusal(request.user, instance, name)
+                if why:
+                    found[name] = why
+        if found:
+            ownership_refused(request.user, instance, found)
+
+
 class ScopedEditViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
+    VersionedUpdateMixin,
     ScopedViewSet,
 ):
     pass
@@ -191,6 +304,50 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         request = self.context.get("request")
         queryset = super().get_queryset()
         return queryset.visible_to(request.user if request else None)
+
+
+def find_by_code(queryset, value: Any, *, code_field: str = "code") -> Any:
+    """The object of ``queryset`` whose ``code_field`` is ``value`` or, for older clients, whose
+    id it is; None when there is none (or ``value`` is no code)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    value = str(value).strip()
+    if not value or "\x00" in value:
+        return None
+    found = queryset.filter(**{code_field: value}).first()
+    if found is None and value.isascii() and value.isdigit() and len(value) < 19:
+        found = queryset.filter(pk=int(value)).first()
+    return found
+
+
+class ScopedCodeField(ScopedPrimaryKeyField):
+    """A reference to an object the API names by a code (a mine by its ``code``): shown as the
+    code and given as the code; an id is still accepted, from older clients. Only objects the
+    requesting user can see are accepted."""
+
+    default_error_messages = {
+        "does_not_exist": gettext_lazy("No {name} with the code “{value}” in your area."),
+        "incorrect_type": gettext_lazy("Give the code as text, not {data_type}."),
+    }
+
+    def __init__(self, *, code_field: str = "code", **kwargs):
+        self.code_field = code_field
+        super().__init__(**kwargs)
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        found = find_by_code(self.get_queryset(), data, code_field=self.code_field)
+        if found is None:
+            name = self.get_queryset().model._meta.verbose_name
+            self.fail("does_not_exist", name=name, value=str(data).strip()[:64])
+        return found
+
+    def to_representation(self, value):
+        return getattr(value, self.code_field)
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -253,10 +410,36 @@ class UserSerializer(serializers.ModelSerializer):
 class UserWriteSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[A-Za-z0-9_.@-]{3,150}$")
     real_name = serializers.CharField(max_length=64)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    phone = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, validators=[validate_phone]
+    )
     email = serializers.EmailField(required=False, allow_blank=True)
     organization = ScopedPrimaryKeyField(queryset=Organization.objects.all())
     roles = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class PasswordResetSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = PasswordReset
+        fields = [
+            "id",
+            "user",
+            "username",
+            "requested_by",
+            "requested_at",
+            "reason",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "delivered_to",
+            "expires_at",
+            "used_at",
+            "version",
+        ]
+        read_only_fields = fields
 
 
 class MeSerializer(UserSerializer):
@@ -290,9 +473,12 @@ class TokenThrottle(AnonRateThrottle):
             "otp": serializers.CharField(required=False),
         },
     ),
-    responses=inline_serializer(
-        "TokenResponse", {"token": serializers.CharField(), "expires": serializers.DateTimeField()}
-    ),
+    responses={
+        201: inline_serializer(
+            "TokenResponse",
+            {"token": serializers.CharField(), "expires": serializers.DateTimeField()},
+        )
+    },
     auth=[],
 )
 @api_view(["POST"])
@@ -311,7 +497,7 @@ def token_obtain(request):
     user = authenticate(request._request, username=username, password=password)
     if getattr(request._request, "axes_locked_out", False):
         return lockout_response(request._request)
-    if user is None:
+    if user is None or user.has_expired:  # an ended temporary account: as unknown
         raise exceptions.AuthenticationFailed(_("The username or password is wrong."))
     if user_has_device(user, confirmed=True) or services.mfa_required(user):
         otp = str(data.get("otp") or "")[:16]
@@ -385,6 +571,43 @@ class OrganizationViewSet(ScopedEditViewSet):
             **data,
         )
 
+    def get_permissions(self):
+        # The jurisdiction is the security administrator's (the service checks it).
+        if self.action == "jurisdiction":
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(
+        request=inline_serializer(
+            "JurisdictionRequest",
+            {
+                "jurisdiction": serializers.ListField(child=serializers.CharField()),
+                "version": serializers.IntegerField(required=False),
+            },
+        ),
+        responses=OrganizationSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def jurisdiction(self, request, pk=None):
+        """Set the regions the organisation governs (division codes; none: its own region's
+        subtree). Only the security administrator (三员分立)."""
+        target = self.get_object()
+        codes = body(request).get("jurisdiction")
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise exceptions.ValidationError(
+                {"jurisdiction": [_("Give a list of division codes.")]}
+            )
+        regions = list(Region.objects.filter(code__in=codes))
+        unknown = sorted(set(codes) - {r.code for r in regions})
+        if unknown:
+            raise exceptions.ValidationError(
+                {"jurisdiction": [_("Unknown division code: %(c)s") % {"c": ", ".join(unknown)}]}
+            )
+        org = services.organization_update(
+            by=request.user, organization=target, version=version_of(request), jurisdiction=regions
+        )
+        return Response(OrganizationSerializer(Organization.objects.get(pk=org.pk)).data)
+
 
 class UserViewSet(ScopedReadViewSet):
     """Accounts. Listing needs ``view_user``; creating ``add_user``; roles ``assign_roles``."""
@@ -400,7 +623,7 @@ class UserViewSet(ScopedReadViewSet):
 
     def get_permissions(self):
         # Writes check their own permission in the service (add_user, assign_roles, ...).
-        if self.action in {"create", "roles", "deactivate", "activate"}:
+        if self.action in {"create", "roles", "deactivate", "activate", "reset_password"}:
             return [permissions.IsAuthenticated()]
         return super().get_permissions()
 
@@ -419,9 +642,11 @@ class UserViewSet(ScopedReadViewSet):
             real_name=values["real_name"],
             phone=values.get("phone", ""),
             email=values.get("email", ""),
+            site=request.build_absolute_uri("/"),
         )
+        # No password travels: the user sets it through the link mailed to them.
         result = UserSerializer(user).data
-        result["initial_password"] = password
+        result["password_link_sent_to"] = services.mask_email(user.email)
         return Response(result, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -452,6 +677,65 @@ class UserViewSet(ScopedReadViewSet):
         target = self.get_object()
         services.user_set_active(by=request.user, user=target, active=True)
         return Response(UserSerializer(target).data)
+
+    @extend_schema(
+        request=inline_serializer(
+            "PasswordResetRequest", {"reason": serializers.CharField(required=False)}
+        ),
+        responses={202: PasswordResetSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reset_password(self, request, pk=None):
+        """Request a password reset: it waits for a security administrator's approval, then
+        a one-time link goes to the user's e-mail address. No password is ever returned."""
+        target = self.get_object()
+        reset = services.password_reset_request(
+            by=request.user, user=target, reason=str(body(request).get("reason") or "")
+        )
+        return Response(PasswordResetSerializer(reset).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetViewSet(ScopedReadViewSet):
+    """Password resets under dual control: ``approve`` and ``refuse`` are the security
+    administrator's (not the requester's)."""
+
+    model = PasswordReset
+    serializer_class = PasswordResetSerializer
+    filterset_fields = ["status"]
+    ordering_fields = ["requested_at"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("user")
+
+    def get_permissions(self):
+        if self.action in {"approve", "refuse"}:
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(request=None, responses=PasswordResetSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        reset = services.password_reset_approve(
+            by=request.user,
+            reset=self.get_object(),
+            site=request.build_absolute_uri("/"),
+            version=version_of(request),
+        )
+        return Response(PasswordResetSerializer(reset).data)
+
+    @extend_schema(
+        request=inline_serializer("RefusalRequest", {"note": serializers.CharField()}),
+        responses=PasswordResetSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        reset = services.password_reset_refuse(
+            by=request.user,
+            reset=self.get_object(),
+            note=str(body(request).get("note") or ""),
+            version=version_of(request),
+        )
+        return Response(PasswordResetSerializer(reset).data)
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -16,14 +16,26 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import models, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit
-from .choices import ADMIN_ROLES, AuditAction, OrganizationKind, Role
-from .models import ApiToken, Notification, Organization, PasswordHistory, Region, User
+from . import audit, ownership
+from .choices import AuditAction, OrganizationKind, Role
+from .models import (
+    ApiToken,
+    Notification,
+    Organization,
+    PasswordHistory,
+    PasswordReset,
+    PasswordResetStatus,
+    Region,
+    User,
+)
+from .passwords import weak_pattern
 from .scope import at_or_above
 
 
@@ -323,10 +335,42 @@ def _jurisdiction_codes(org: Organization) -> list[str]:
     return sorted(org.jurisdiction.values_list("code", flat=True))
 
 
+def refuse_fields(
+    actor: User, fields: dict[str, str], *, obj: models.Model | None = None, perm: str = ""
+) -> NoReturn:
+    """Refuse (audited, like ``refuse``) a change of ``fields`` (``{field: why}``): a 403
+    whose API error names each field."""
+    ownership.refused(actor, obj, fields, perm=perm, region=_actor_region(actor))
+
+
+JURISDICTION_PERM = "core.change_jurisdiction"
+
+
+def _require_jurisdiction_perm(by: User, organization: Organization | None = None) -> None:
+    """Separation of duties: only the security administrator sets which regions an
+    organisation governs (who regulates what); the system administrator and the business
+    roles that edit organisations cannot."""
+    if by is not None and by.is_active and by.has_perm(JURISDICTION_PERM):
+        return
+    refuse_fields(
+        by,
+        {
+            "jurisdiction": _(
+                "Only the security administrator sets the jurisdiction (field “jurisdiction”) "
+                "of an organisation."
+            )
+        },
+        obj=organization,
+        perm=JURISDICTION_PERM,
+    )
+
+
 def organization_create(
     *, by: User, jurisdiction: list[Region] | None = None, **fields: Any
 ) -> Organization:
     require_perm(by, "core.add_organization")
+    if jurisdiction:
+        _require_jurisdiction_perm(by)
     unknown = set(fields) - set(ORGANIZATION_FIELDS)
     if unknown:
         raise ValidationError({key: _("This field cannot be set here.") for key in unknown})
@@ -350,8 +394,25 @@ def organization_update(
     **fields: Any,
 ) -> Organization:
     """Change ``fields`` (and the governed regions, when ``jurisdiction`` is given) of an
-    organisation; refused when someone changed it since ``version``."""
-    require_perm(by, "core.change_organization", organization)
+    organisation; refused when someone changed it since ``version``. Editing the fields needs
+    ``change_organization``; changing the jurisdiction needs ``change_jurisdiction`` (the
+    security administrator's), and either may come without the other."""
+    new_jurisdiction = None if jurisdiction is None else sorted({r.code for r in jurisdiction})
+    jurisdiction_changes = new_jurisdiction is not None and new_jurisdiction != _jurisdiction_codes(
+        organization
+    )
+    if fields or not jurisdiction_changes:
+        require_perm(by, "core.change_organization", organization)
+    if jurisdiction_changes:
+        _require_jurisdiction_perm(by, organization)
+        require_visible(
+            by,
+            organization,
+            _("This organisation lies outside your jurisdiction."),
+            perm=JURISDICTION_PERM,
+        )
+    else:
+        jurisdiction = None
     with transaction.atomic():
         before = audit.snapshot(organization)
         before_jurisdiction = _jurisdiction_codes(organization)
@@ -384,14 +445,17 @@ def _role_groups(roles: set[str]) -> list[Group]:
 def generate_password() -> str:
     """A random initial password that meets the policy (length 14, all four classes)."""
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
-    core = "".join(secrets.choice(alphabet) for _ in range(10))
-    return (
-        core
-        + secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ")
-        + secrets.choice("abcdefghijkmnpqrstuvwxyz")
-        + secrets.choice("23456789")
-        + secrets.choice("#%+-=@")
-    )
+    while True:
+        core = "".join(secrets.choice(alphabet) for _ in range(10))
+        password = (
+            core
+            + secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ")
+            + secrets.choice("abcdefghijkmnpqrstuvwxyz")
+            + secrets.choice("23456789")
+            + secrets.choice("#%+-=@")
+        )
+        if weak_pattern(password) is None:  # no "abcd" nor "7777" by chance
+            return password
 
 
 def user_create(
@@ -405,20 +469,36 @@ def user_create(
     email: str = "",
     password: str | None = None,
     must_change_password: bool = True,
+    site: str = "",
 ) -> tuple[User, str]:
-    """Create an account. Returns the user and its initial password, which the user must
-    change at first login. ``by=None`` only for set-up commands (demo data)."""
+    """Create an account. An administrator (``by``) never learns its password: a one-time
+    link to set it is mailed to the user's own ``email`` (``site``: the scheme and host the
+    link starts with), and the password returned is "". ``by=None`` only for set-up commands
+    (demo data, bootstrap), which get the initial password, to be changed at first login."""
     roles = set(roles)
     if by is not None:
         require_perm(by, "core.add_user")
-        # Separation of duties: the system administrator creates accounts with day-to-day
-        # roles; only the security administrator grants an administrator role.
-        if roles & ADMIN_ROLES:
-            require_perm(by, "core.assign_roles")
+        # Separation of duties (三员分立): the system administrator creates accounts without
+        # roles; only the security administrator grants roles, business or administrator.
+        if roles and not by.has_perm("core.assign_roles"):
+            refuse_fields(
+                by,
+                {"roles": _roles_refused()},
+                perm="core.assign_roles",
+            )
     password = password or generate_password()
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
             raise ValidationError({"username": _("This username is already taken.")})
+        if by is not None and not email:
+            raise ValidationError(
+                {
+                    "email": _(
+                        "Enter the user's own e-mail address: the link to set the first password "
+                        "is sent there, and nobody else sees a password."
+                    )
+                }
+            )
         user = User(
             username=username,
             organization=organization,
@@ -442,8 +522,18 @@ def user_create(
             obj=user,
             changes={**audit.diff({}, audit.snapshot(user)), "roles": [[], sorted(roles)]},
         )
+        if by is not None:
+            _first_password_link(by=by, user=user, site=site)
+            password = ""
     user.__dict__.pop("roles", None)
     return user, password
+
+
+def _roles_refused() -> str:
+    return _(
+        "Only the security administrator grants roles (field “roles”): create the account "
+        "without roles, then ask the security administrator to grant them."
+    )
 
 
 USER_FIELDS = ["real_name", "phone", "email", "organization"]
@@ -468,9 +558,10 @@ def user_update(*, by: User, user: User, version: int | None = None, **fields: A
 
 
 def user_set_roles(*, by: User, user: User, roles: set[str] | list[str]) -> User:
-    """Grant exactly ``roles``. Only the security administrator (or a system administrator
-    creating accounts) assigns roles; nobody changes their own."""
-    require_perm(by, "core.assign_roles", user)
+    """Grant exactly ``roles``. Only the security administrator assigns roles; nobody
+    changes their own."""
+    if not (by is not None and by.is_active and by.has_perm("core.assign_roles")):
+        refuse_fields(by, {"roles": _roles_refused()}, obj=user, perm="core.assign_roles")
     if by.pk == user.pk:
         raise PermissionDenied(_("You cannot change your own roles."))
     roles = set(roles)
@@ -524,20 +615,251 @@ def user_set_active(*, by: User, user: User, active: bool) -> User:
     return user
 
 
-def user_reset_password(*, by: User, user: User) -> str:
-    """An administrator sets a new random password the user must change at next login."""
-    require_perm(by, "core.change_user", user)
-    password = generate_password()
+# --- Password resets: dual control, the link goes to the user ---------------------------------
+#
+# An administrator (``request_password_reset``: the system and the security administrator)
+# asks for a reset; a security administrator other than the requester (and other than the
+# user) approves it (``approve_password_reset``). Every account needs the approval: the
+# administrators' accounts, and every business role, since each of them reads business data.
+# On approval a one-time link, valid for ``PASSWORD_RESET_HOURS``, is mailed to the user's own
+# address; only its SHA-256 is stored. Nobody but the user ever sees the link or a password.
+
+
+def mask_email(address: str) -> str:
+    """``z***@example.com``: enough for an administrator to recognise the address."""
+    name, _at, domain = address.partition("@")
+    if not domain:
+        return "***"
+    return f"{name[:1]}***@{domain}"
+
+
+def password_reset_request(*, by: User, user: User, reason: str = "") -> PasswordReset:
+    """Ask for a reset of ``user``'s password. It waits for a security administrator's
+    approval; the security administrators are notified."""
+    require_perm(by, "core.request_password_reset", user)
+    require_visible(by, user, _("This user lies outside your jurisdiction."), perm="visible")
+    if by.pk == user.pk:
+        refuse(
+            by,
+            _("Change your own password on your profile page; a reset is for someone else."),
+            obj=user,
+            perm="core.request_password_reset",
+        )
+    if not user.is_active:
+        raise ValidationError(_("The account is deactivated: activate it first."))
+    if not user.email:
+        raise ValidationError(
+            {
+                "email": _(
+                    "The user has no e-mail address: the one-time link cannot be sent. "
+                    "Enter the user's own address first (edit the account)."
+                )
+            }
+        )
     with transaction.atomic():
-        _store_password(user, password)
-        user.must_change_password = True
+        if PasswordReset.objects.filter(user=user, status=PasswordResetStatus.PENDING).exists():
+            raise ValidationError(_("A reset of this password is already waiting for approval."))
+        reset = PasswordReset.objects.create(
+            user=user, requested_by=by, reason=(reason or "").strip()[:200]
+        )
+        audit.record(
+            actor=by,
+            action=AuditAction.PASSWORD_RESET_REQUESTED,
+            obj=user,
+            changes=audit.added({"password_reset": reset.pk, "reason": reset.reason}),
+        )
+        approvers = [
+            u
+            for u in User.objects.filter(is_active=True, groups__name=Role.SECURITY_ADMIN)
+            if u.pk != by.pk and PasswordReset.objects.visible_to(u).filter(pk=reset.pk).exists()
+        ]
+        notify(
+            recipients=approvers,
+            title=_("A password reset of %(user)s waits for your approval") % {"user": user},
+            url=reset.get_absolute_url(),
+        )
+    return reset
+
+
+def _require_approver(by: User, reset: PasswordReset) -> None:
+    require_perm(by, "core.approve_password_reset", reset)
+    require_visible(by, reset, _("This user lies outside your jurisdiction."), perm="visible")
+    if by.pk in (reset.requested_by_id, reset.user_id):
+        refuse(
+            by,
+            _(
+                "Dual control: the request must be decided by another security administrator "
+                "than the one who asked for it (or whose password it is)."
+            ),
+            obj=reset,
+            perm="core.approve_password_reset",
+        )
+
+
+def _reset_changes(before: dict, after: PasswordReset) -> dict:
+    """What the audit says of a decision: never the key's hash."""
+    changes = audit.diff(before, audit.snapshot(after))
+    changes.pop("key_hash", None)
+    return changes
+
+
+def _send_reset_link(*, user: User, link: str, hours: int, new_account: bool = False) -> None:
+    values = {"name": user, "username": user.username, "hours": hours, "link": link}
+    if new_account:
+        subject = _("Set the password of your new Kuang'an account")
+        text = _(
+            "Hello %(name)s,\n\n"
+            "an account “%(username)s” has been created for you. Open this link to set its "
+            "password (it works once, for %(hours)d hours):\n\n%(link)s\n\n"
+            "The security administrator grants the account its roles. If you did not expect "
+            "this, tell your security administrator."
+        )
+    else:
+        subject = _("Set a new password for your Kuang'an account")
+        text = _(
+            "Hello %(name)s,\n\n"
+            "an administrator has reset the password of your account “%(username)s”, and the "
+            "security administrator has approved it. Open this link to set your new password "
+            "(it works once, for %(hours)d hours):\n\n%(link)s\n\n"
+            "If you did not expect this, tell your security administrator."
+        )
+    send_mail(
+        subject, text % values, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False
+    )
+
+
+def _arm_link(reset: PasswordReset, *, by: User, site: str, new_account: bool = False) -> None:
+    """Give ``reset`` (being saved by the caller) a one-time link, mailed to its user after
+    the commit; the user's older links stop working."""
+    user = reset.user
+    key = secrets.token_urlsafe(32)
+    hours = settings.PASSWORD_RESET_HOURS
+    PasswordReset.objects.filter(user=user, status=PasswordResetStatus.APPROVED).exclude(
+        pk=reset.pk
+    ).update(status=PasswordResetStatus.CANCELLED)
+    reset.decided_by = by
+    reset.decided_at = timezone.now()
+    reset.key_hash = hash_token(key)
+    reset.expires_at = reset.decided_at + timedelta(hours=hours)
+    reset.delivered_to = mask_email(user.email)
+    link = site.rstrip("/") + reverse("core:password_reset_confirm", args=[key])
+    transaction.on_commit(
+        lambda: _send_reset_link(user=user, link=link, hours=hours, new_account=new_account)
+    )
+
+
+def _first_password_link(*, by: User, user: User, site: str) -> PasswordReset:
+    """A new account's first password: nobody chooses or sees it. A one-time link is mailed
+    to the user's own address (``site``: the scheme and host it starts with), through which
+    the user sets the password. No second approval: the account has no role yet (only the
+    security administrator grants roles)."""
+    with transaction.atomic():
+        reset = PasswordReset(
+            user=user,
+            requested_by=by,
+            reason=str(_("New account")),
+            status=PasswordResetStatus.APPROVED,
+        )
+        _arm_link(reset, by=by, site=site, new_account=True)
+        reset.save()
+        audit.record(
+            actor=by,
+            action=AuditAction.PASSWORD_RESET_APPROVED,
+            obj=user,
+            changes=audit.added({"password_reset": reset.pk, "delivered_to": reset.delivered_to}),
+        )
+    return reset
+
+
+def password_reset_approve(
+    *, by: User, reset: PasswordReset, site: str, version: int | None = None
+) -> PasswordReset:
+    """Approve the request: a one-time link is mailed to the user (``site``: the scheme and
+    host the link starts with). Older links of the user stop working."""
+    _require_approver(by, reset)
+    with transition(
+        reset,
+        by=by,
+        to=PasswordResetStatus.APPROVED,
+        version=version,
+        action=AuditAction.PASSWORD_RESET_APPROVED,
+        changes=_reset_changes,
+        related=("user",),
+    ) as current:
+        user = current.user
+        if not user.is_active or not user.email:
+            raise ValidationError(
+                _("The account is deactivated or has no e-mail address: refuse the request.")
+            )
+        _arm_link(current, by=by, site=site)
+    return reset
+
+
+def password_reset_refuse(
+    *, by: User, reset: PasswordReset, note: str = "", version: int | None = None
+) -> PasswordReset:
+    _require_approver(by, reset)
+    with transition(
+        reset,
+        by=by,
+        to=PasswordResetStatus.REFUSED,
+        version=version,
+        action=AuditAction.PASSWORD_RESET_REFUSED,
+        changes=_reset_changes,
+    ) as current:
+        current.decided_by = by
+        current.decided_at = timezone.now()
+        current.decision_note = (note or "").strip()[:200]
+    return reset
+
+
+def password_reset_for_key(key: str) -> PasswordReset | None:
+    """The approved, unused and unexpired reset whose link carries ``key``; None otherwise."""
+    if not key or len(key) > 100:
+        return None
+    reset: PasswordReset | None = (
+        PasswordReset.objects.select_related("user")
+        .filter(key_hash=hash_token(key), status=PasswordResetStatus.APPROVED)
+        .first()
+    )
+    if reset is None or reset.link_expired or not reset.user.is_active:
+        return None
+    return reset
+
+
+def password_reset_complete(*, key: str, new_password: str) -> User:
+    """The user sets a new password through the link: it works once and only before it
+    expires; the policy applies; every session and API token of the user ends."""
+    invalid = ValidationError(
+        _(
+            "This link is invalid, already used or expired. Ask your system administrator "
+            "for a new password reset."
+        ),
+        code="invalid_link",
+    )
+    reset = password_reset_for_key(key)
+    if reset is None:
+        raise invalid
+    user = reset.user
+    validate_password(new_password, user)
+    with transaction.atomic():
+        current = lock(reset)
+        if current.status != PasswordResetStatus.APPROVED or current.link_expired:
+            raise invalid
+        _store_password(user, new_password)
+        user.must_change_password = False
         user.save(update_fields=["must_change_password"])
         end_sessions(user)
-        ensure_visible(by, user)
+        current.status = PasswordResetStatus.USED
+        current.used_at = timezone.now()
+        save_versioned(current, expected_version=None, fields=["status", "used_at"])
         audit.record(
-            actor=by, action=AuditAction.PASSWORD_CHANGED, obj=user, changes={"reset": [None, True]}
+            actor=user,
+            action=AuditAction.PASSWORD_CHANGED,
+            obj=user,
+            changes={"password_reset": [None, current.pk]},
         )
-    return password
+    return user
 
 
 def _store_password(user: User, new_password: str) -> None:
@@ -577,7 +899,14 @@ def password_expired(user: User) -> bool:
 
 
 def mfa_required(user: User) -> bool:
-    return settings.MFA_REQUIRED and bool(user.roles & set(settings.MFA_REQUIRED_ROLES))
+    """Whether ``user`` must pass a second factor: under the production profile
+    (``MFA_REQUIRED``) every role of ``MFA_REQUIRED_ROLES`` (all of them by default), and
+    every account without a role (a temporary expert's, one whose roles are not granted
+    yet)."""
+    if not settings.MFA_REQUIRED:
+        return False
+    roles = user.roles
+    return not roles or bool(roles & set(settings.MFA_REQUIRED_ROLES))
 
 
 def user_unlock(*, by: User, user: User) -> int:
@@ -602,13 +931,17 @@ def hash_token(key: str) -> str:
 
 def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     key = secrets.token_urlsafe(32)
+    expires = timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
+    if user.valid_until is not None:
+        # A temporary account's token ends with the account (an expert's: the inspection).
+        expires = min(expires, user.valid_until)
     with transaction.atomic():
         token = ApiToken.objects.create(
             user=user,
             name=name[:64],
             prefix=key[:8],
             key_hash=hash_token(key),
-            expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS),
+            expires_at=expires,
         )
         audit.record(actor=user, action=AuditAction.TOKEN_CREATED, obj=user, object_repr=str(token))
     return token, key
@@ -684,6 +1017,10 @@ __all__ = [
     "user_set_roles",
     "user_set_active",
     "user_change_password",
+    "password_reset_request",
+    "password_reset_approve",
+    "password_reset_refuse",
+    "password_reset_complete",
     "token_create",
     "token_revoke",
     "notify",

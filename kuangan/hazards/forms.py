@@ -110,6 +110,24 @@ class ReasonForm(StyledForm, forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class LevelForm(StyledForm, forms.Form):
+    level = forms.ChoiceField(label=_("New level"), choices=HazardLevel.choices)
+    criterion = CriterionChoiceField(
+        label=_("Major-hazard criterion"),
+        queryset=MajorHazardCriterion.objects.select_related("standard"),
+        required=False,
+        help_text=_("Required for a major hazard."),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, hazard=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if hazard is not None:
+            others = [c for c in HazardLevel.choices if c[0] != hazard.level]
+            self.fields["level"].choices = others
+            self.fields["level"].initial = others[0][0] if others else None
+
+
 class ExtensionForm(StyledForm, forms.Form):
     new_deadline = forms.DateField(label=_("Requested deadline"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))

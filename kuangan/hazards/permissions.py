@@ -16,6 +16,8 @@ _REGULATOR = [
     "hazards.add_hazard",
     "hazards.change_hazard",
     "hazards.accept_major_hazard",
+    # A general hazard a regulator found is accepted on the regulator's side (services).
+    "hazards.accept_general_hazard",
     "hazards.decide_extension",
     "hazards.link_hazard",
     "hazards.export_hazard",

@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("<int:pk>/accept/", hazards.AcceptView.as_view(), name="hazard_accept"),
     path("<int:pk>/reject/", hazards.RejectView.as_view(), name="hazard_reject"),
+    path("<int:pk>/level/", hazards.ChangeLevelView.as_view(), name="hazard_change_level"),
     path("<int:pk>/extension/", hazards.ExtensionView.as_view(), name="hazard_extension"),
     path(
         "<int:pk>/extension/<int:ext>/",

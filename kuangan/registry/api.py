@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 
-from kuangan.core.api import ScopedEditViewSet, ScopedPrimaryKeyField, version_of
+from kuangan.core.api import ScopedCodeField, ScopedEditViewSet, version_of
 from kuangan.core.choices import RegionLevel
 from kuangan.core.models import Region
 
@@ -20,11 +20,12 @@ from .filters import EnterpriseFilterSet, MineFilterSet, WatchDutyFilterSet
 from .models import Enterprise, Mine, WatchDuty
 
 
-# Base of the serializers of a row of one mine: the ``mine`` (an id, of a mine the user sees),
-# with its ``mine_code`` and ``mine_name`` to read. (A comment, not a docstring: the API schema
-# would show a docstring as the description of every serializer built on it.)
+# Base of the serializers of a row of one mine: the ``mine`` (its code, as the mines endpoint
+# shows it; an id still accepted), of a mine the user sees, with its ``mine_code`` and
+# ``mine_name`` to read. (A comment, not a docstring: the API schema would show a docstring as
+# the description of every serializer built on it.)
 class MineRowSerializer(serializers.ModelSerializer):
-    mine = ScopedPrimaryKeyField(queryset=Mine.objects.all())
+    mine = ScopedCodeField(queryset=Mine.objects.all())
     mine_code = serializers.CharField(source="mine.code", read_only=True)
     mine_name = serializers.CharField(source="mine.name", read_only=True)
 

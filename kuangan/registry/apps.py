@@ -45,4 +45,12 @@ class RegistryConfig(AppConfig):
                 icon="eye",
                 order=30,
             ),
+            navigation.MenuItem(
+                "registry",
+                _("Registry change requests"),
+                "registry:changerequest_list",
+                perm="registry.view_changerequest",
+                icon="file-pencil",
+                order=40,
+            ),
         )

@@ -66,3 +66,10 @@ METAL_KINDS = frozenset({MineKind.METAL_UNDERGROUND, MineKind.METAL_OPEN_PIT})
 OPEN_PIT_KINDS = frozenset({MineKind.COAL_OPEN_PIT, MineKind.METAL_OPEN_PIT})
 UNDERGROUND_KINDS = frozenset({MineKind.COAL_UNDERGROUND, MineKind.METAL_UNDERGROUND})
 MINE_KINDS_NOT_TAILINGS = frozenset(set(MineKind) - {MineKind.TAILINGS_POND})
+
+
+class ChangeRequestStatus(ChoiceSet):
+    PENDING = "pending", _("Awaiting decision"), "yellow"
+    APPROVED = "approved", _("Approved"), "green"
+    REJECTED = "rejected", _("Rejected"), "red"
+    WITHDRAWN = "withdrawn", _("Withdrawn"), "secondary"

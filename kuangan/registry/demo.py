@@ -346,6 +346,20 @@ def load(ctx: dict) -> None:
             valid_from=dt.date(2023, 3, rng.randint(10, 31)),
             note="",
         )
+    # One request of the enterprise's safety officer waiting for the county's decision: its mine
+    # has stopped producing, a fact the regulator records (登记事项变更申请).
+    officer = User.objects.get(username="enterprise_safety_officer")
+    own = next(
+        m
+        for m in mines
+        if m.enterprise_id == officer.organization_id and m.status == MineStatus.PRODUCING
+    )
+    services.change_request_submit(
+        by=officer,
+        target=Mine.objects.get(pk=own.pk),
+        reason="主井提升系统改造，自本月起停产，预计停产一年以上",
+        status=MineStatus.LONG_SHUTDOWN,
+    )
     # Licence reminders due today, so that the demo users find them among their notifications.
     send_licence_reminders(today=today)
     ctx["mines"] = mines

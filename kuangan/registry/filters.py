@@ -9,15 +9,16 @@ from typing import Any, ClassVar
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kuangan.core.filters import RegionSubtreeFilter
+from kuangan.core.filters import RegionSubtreeFilter, date_range
 from kuangan.core.models import Region
 
-from .choices import MineKind, MineStatus, WatchMode
-from .models import Enterprise, Mine, WatchDuty
+from .choices import ChangeRequestStatus, MineKind, MineStatus, WatchMode
+from .models import ChangeRequest, Enterprise, Mine, WatchDuty
 
 LICENCE_WARNING_DAYS = 90
 
@@ -156,12 +157,31 @@ class EnterpriseFilterSet(django_filters.FilterSet):
         return qs.filter(Exists(children)) if value else qs.exclude(Exists(children))
 
 
+class MineChoiceField(forms.ModelChoiceField):
+    """A mine by its code (as the API shows mines) or by its id (as the pages' links give it)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        found = self.queryset.filter(code=text).first()
+        if found is not None:
+            return found
+        if not (text.isascii() and text.isdigit() and len(text) < 19):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(text)
+
+
+class MineChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = MineChoiceField
+
+
 class MineRowsFilterSet(django_filters.FilterSet):
-    """Rows of one mine each: filtered by the region (its subtree) and by the mine, which
-    offers (and accepts) only the mines the user can see."""
+    """Rows of one mine each: filtered by the region (its subtree) and by the mine (its code or
+    its id), which offers (and accepts) only the mines the user can see."""
 
     region = RegionSubtreeFilter(label=_("Region"), lookup="mine__region")
-    mine = django_filters.ModelChoiceFilter(label=_("Mine"), queryset=Mine.objects.none())
+    mine = MineChoiceFilter(label=_("Mine"), queryset=Mine.objects.none())
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -198,3 +218,15 @@ class WatchMineFilterSet(django_filters.FilterSet):
         fields = ["region", "kind", "watch_holder"]
 
     filter_watch_holder = MineFilterSet.filter_watch_holder
+
+
+class ChangeRequestFilterSet(django_filters.FilterSet):
+    region = RegionSubtreeFilter(label=_("Region"))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ChangeRequestStatus.choices)
+    requested_after, requested_before = date_range(
+        "created_at__date", _("Requested from"), _("Requested until")
+    )
+
+    class Meta:
+        model = ChangeRequest
+        fields = ["region", "status", "requested_after", "requested_before"]

@@ -29,7 +29,9 @@ from kuangan.core.models import (
     reference,
     user_reference,
 )
+from kuangan.core.ownership import Ownership
 from kuangan.core.scope import ScopedQuerySet
+from kuangan.core.validators import validate_phone
 
 from . import hooks
 from .choices import (
@@ -37,6 +39,7 @@ from .choices import (
     MINE_KINDS_NOT_TAILINGS,
     OPEN_PIT_KINDS,
     UNDERGROUND_KINDS,
+    ChangeRequestStatus,
     Conversion,
     GasClass,
     HydroClass,
@@ -77,6 +80,12 @@ class Enterprise(Organization):
     ``parent`` is the group company (上级公司)."""
 
     objects: ClassVar[EnterpriseManager] = EnterpriseManager()
+    # What decides its jurisdiction and its group (region, parent) and who it is (name, credit
+    # code, whether it is active) are the regulator's facts; the contacts (address, legal
+    # representative, principal, phone) either side keeps up to date.
+    ownership = Ownership(
+        regulator=("name", "credit_code", "parent", "region", "is_active"),
+    )
 
     class Meta:
         proxy = True
@@ -138,6 +147,22 @@ RULE_FIELDS = (
 )
 # Also kept in the history: where the mine is and who owns it (its scope of visibility).
 HISTORY_FIELDS = (*RULE_FIELDS, "region_id", "enterprise_id")
+# The facts that decide a mine's jurisdiction, scope and rules are the regulator's: the
+# enterprise asks for a change (``ChangeRequest``) and the county approves it. The contacts
+# and the position (principal, phone, coordinates) either side keeps up to date.
+MINE_OWNERSHIP = Ownership(
+    regulator=(
+        "name",
+        "enterprise",
+        "region",
+        *RULE_FIELDS,
+        "design_capacity",
+        "mining_licence_no",
+        "mining_licence_valid_until",
+        "safety_licence_no",
+        "safety_licence_valid_until",
+    ),
+)
 
 
 class MineQuerySet(ScopedQuerySet):
@@ -266,11 +291,12 @@ class Mine(VersionedModel, TimeStampedModel):
         _("safety production licence valid until"), null=True, blank=True
     )
     principal = models.CharField(_("principal"), max_length=64, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_phone])
     longitude = coordinate(_("longitude"))
     latitude = coordinate(_("latitude"))
 
     objects = MineQuerySet.as_manager()
+    ownership = MINE_OWNERSHIP
 
     class Meta:
         verbose_name = _("mine")
@@ -568,7 +594,9 @@ class WatchDuty(MineRow, VersionedModel, TimeStampedModel):
     mine = reference(Mine, _("mine"), related_name="watch_duties")
     mode = models.CharField(_("watch mode"), max_length=10, choices=WatchMode.choices)
     holder_name = models.CharField(_("duty holder"), max_length=64)
-    holder_phone = models.CharField(_("duty holder's phone"), max_length=32)
+    holder_phone = models.CharField(
+        _("duty holder's phone"), max_length=32, validators=[validate_phone]
+    )
     assigned_by = user_reference(_("assigned by"))
     valid_from = models.DateField(_("from"))
     valid_until = models.DateField(_("until"), null=True, blank=True)
@@ -629,3 +657,79 @@ class LicenceReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mine_id} {self.licence} {self.valid_until} -{self.days_before}"
+
+
+# --- Requests to change the regulator's facts -------------------------------------------------
+
+
+class ChangeRequestQuerySet(ScopedQuerySet):
+    scope_region = "region"
+    scope_enterprise = "enterprise"
+
+
+class ChangeRequest(VersionedModel, TimeStampedModel):
+    """An enterprise's request to change registry facts that are the regulator's (a mine's, or
+    its own as an enterprise): region, kind, status, rule inputs, licences, group company.
+    The regulator of the region approves (the change is then made, audited with before and
+    after) or rejects it with a reason."""
+
+    enterprise = reference(Organization, _("enterprise"), related_name="change_requests")
+    mine = reference(Mine, _("mine"), optional=True, related_name="change_requests")
+    region = reference(
+        Region,
+        _("decided in"),
+        related_name="+",
+        help_text=_("The region of the mine or enterprise when the request was made."),
+    )
+    changes = models.JSONField(
+        _("requested changes"), help_text=_("{field: [value now, value requested]}")
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ChangeRequestStatus.choices,
+        default=ChangeRequestStatus.PENDING,
+    )
+    requested_by = user_reference(_("requested by"))
+    decided_by = user_reference(_("decided by"), optional=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision opinion"), max_length=2000, blank=True)
+
+    objects = ChangeRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("registry change request")
+        verbose_name_plural = _("registry change requests")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("decide_changerequest", _("Can decide registry change requests"))]
+
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        ChangeRequestStatus.PENDING: frozenset(
+            {
+                ChangeRequestStatus.APPROVED,
+                ChangeRequestStatus.REJECTED,
+                ChangeRequestStatus.WITHDRAWN,
+            }
+        )
+    }
+
+    def __str__(self) -> str:
+        return f"{self.target} · {self.get_status_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:changerequest_detail", args=[self.pk])
+
+    def audit_region(self) -> Region:
+        return self.region
+
+    @property
+    def target(self) -> Mine | Organization:
+        return self.mine if self.mine is not None else self.enterprise
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ChangeRequestStatus.PENDING
+
+    def can_transition(self, to: str) -> bool:
+        return to in self.TRANSITIONS.get(self.status, frozenset())

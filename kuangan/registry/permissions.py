@@ -7,6 +7,7 @@ _VIEW = [
     "registry.view_enterprise",
     "registry.view_minehistory",
     "registry.view_watchduty",
+    "registry.view_changerequest",
 ]
 
 ROLE_PERMISSIONS = {
@@ -22,6 +23,7 @@ ROLE_PERMISSIONS = {
         "registry.add_watchduty",
         "registry.change_watchduty",
         "registry.view_licencereminder",
+        "registry.decide_changerequest",
     ],
     Role.REGULATOR_LEADER: [
         *_VIEW,
@@ -35,6 +37,7 @@ ROLE_PERMISSIONS = {
         "registry.add_watchduty",
         "registry.change_watchduty",
         "registry.view_licencereminder",
+        "registry.decide_changerequest",
     ],
     Role.REGULATOR_INSPECTOR: [
         *_VIEW,
@@ -48,10 +51,17 @@ ROLE_PERMISSIONS = {
         "registry.add_watchduty",
         "registry.change_watchduty",
         "registry.view_licencereminder",
+        "registry.decide_changerequest",
     ],
-    # Enterprises keep their own mines' registry data, but not the regulator's judgement.
-    Role.ENTERPRISE_PRINCIPAL: [*_VIEW, "registry.change_mine", "registry.change_enterprise"],
-    Role.ENTERPRISE_SAFETY_OFFICER: [*_VIEW, "registry.change_mine"],
+    # Enterprises keep their contacts; the facts that decide jurisdiction, scope and rules are
+    # the regulator's (``Mine.ownership``): the enterprise asks for their change.
+    Role.ENTERPRISE_PRINCIPAL: [
+        *_VIEW,
+        "registry.change_mine",
+        "registry.change_enterprise",
+        "registry.add_changerequest",
+    ],
+    Role.ENTERPRISE_SAFETY_OFFICER: [*_VIEW, "registry.change_mine", "registry.add_changerequest"],
     Role.GROUP_INSPECTOR: list(_VIEW),
     Role.GOVERNMENT_USER: list(_VIEW),
 }

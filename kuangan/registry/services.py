@@ -40,22 +40,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kuangan.core import audit
-from kuangan.core.choices import AuditAction, OrganizationKind
+from kuangan.core.choices import AuditAction, OrganizationKind, Role
 from kuangan.core.credit_code import validate_credit_code
-from kuangan.core.models import Organization, User
+from kuangan.core.models import Organization, Region, User
+from kuangan.core.ownership import Side, changed, enforce, side_of
+from kuangan.core.scope import scope_of
 from kuangan.core.services import (
     ConflictError,
     ensure_visible,
+    notify,
+    refuse,
     require_perm,
+    require_visible,
     save_new,
     save_versioned,
+    transition,
+    users_with_roles_in,
 )
 
-from .choices import MineStatus
-from .models import HISTORY_FIELDS, Enterprise, Mine, MineHistory, WatchDuty
+from .choices import ChangeRequestStatus, MineStatus
+from .models import HISTORY_FIELDS, ChangeRequest, Enterprise, Mine, MineHistory, WatchDuty
 
 __all__ = [
     "ConflictError",
+    "change_request_decide",
+    "change_request_submit",
+    "change_request_withdraw",
+    "requestable_fields",
     "ENTERPRISE_FIELDS",
     "MINE_FIELDS",
     "enterprise_create",
@@ -121,6 +132,23 @@ def _check_fields(fields: dict[str, Any], allowed: list[str]) -> None:
     unknown = [k for k in fields if k not in allowed]
     if unknown:
         raise ValidationError({k: _("This field cannot be changed here.") for k in unknown})
+
+
+def _check_move(by: User, obj: Mine | Organization, new_region: Region | None) -> None:
+    """Moving an object to another jurisdiction needs a regulator whose area covers both the
+    region it leaves and the one it joins (the county cannot hand a mine to another city)."""
+    old_region = obj.region
+    if new_region is None or old_region is None or new_region.pk == old_region.pk:
+        return
+    scope = scope_of(by)
+    if not (scope.covers(old_region) and scope.covers(new_region)):
+        refuse(
+            by,
+            _("Moving it from %(old)s to %(new)s needs a regulator whose jurisdiction covers both.")
+            % {"old": old_region.name, "new": new_region.name},
+            obj=obj,
+            perm="registry.move_jurisdiction",
+        )
 
 
 def _history_state(mine: Mine) -> dict[str, Any]:
@@ -210,6 +238,9 @@ def mine_update(
 ) -> Mine:
     _check_fields(fields, MINE_FIELDS)
     require_perm(by, "registry.change_mine", mine)
+    enforce(by, mine, fields)
+    if "region" in fields:
+        _check_move(by, mine, fields["region"])
     with transaction.atomic():
         before = audit.snapshot(mine)
         old_concern = mine.regulator_concern
@@ -286,6 +317,9 @@ def enterprise_update(
         else Enterprise.objects.get(pk=enterprise.pk)
     )
     require_perm(by, "registry.change_enterprise", target)
+    enforce(by, target, fields)
+    if "region" in fields:
+        _check_move(by, target, fields["region"])
     with transaction.atomic():
         before = audit.snapshot(target)
         for key, value in fields.items():
@@ -382,3 +416,190 @@ def watch_duty_end(*, by: User, duty: WatchDuty, on: dt.date) -> WatchDuty:
     if on < duty.valid_from:
         raise ValidationError({"valid_until": _("The end date must not be before the start date.")})
     return watch_duty_update(by=by, duty=duty, valid_until=on)
+
+
+# --- Requests to change the regulator's facts -----------------------------------------------
+#
+# ``change_request_submit(*, by, target, reason, **fields) -> ChangeRequest``: an enterprise
+# user asks to change facts of its mine or of its enterprise that are the regulator's
+# (``Mine.ownership`` / ``Enterprise.ownership``); the new values are validated now, so the
+# regulator decides on a valid change. ``change_request_decide(*, by, request, approve, note="",
+# version=None)``: a regulator of the region approves (the change is made through
+# ``mine_update`` / ``enterprise_update``, audited with before and after; a move to another
+# jurisdiction needs a regulator covering both) or rejects it with a reason.
+# ``change_request_withdraw(*, by, request, version=None)``: the enterprise takes it back.
+
+
+def _require_side(
+    by: User, obj: Any, *, perm: str, side: Side, outside: str, other_side: str
+) -> None:
+    """``by`` has ``perm``, sees ``obj`` (else ``outside``) and acts for ``side`` (else
+    ``other_side``); each refusal audited."""
+    require_perm(by, perm, obj)
+    require_visible(by, obj, outside, perm=perm)
+    if side_of(by) != side:
+        refuse(by, other_side, obj=obj, perm=perm)
+
+
+def requestable_fields(target: Mine | Enterprise) -> list[str]:
+    allowed = MINE_FIELDS if isinstance(target, Mine) else ENTERPRISE_FIELDS
+    declared = type(target).ownership
+    return [f for f in allowed if declared.owner(target, f) == Side.REGULATOR]
+
+
+def _stored_value(model: type[Mine] | type[Enterprise], name: str, value: Any) -> Any:
+    """A field value back from its JSON-plain form (a related object from its id)."""
+    field: Any = model._meta.get_field(name)
+    if value is None:
+        return None
+    if field.is_relation:
+        related: Any = field.related_model
+        return related._default_manager.get(pk=value)
+    return field.to_python(value)
+
+
+def change_request_submit(
+    *, by: User, target: Mine | Organization, reason: str, **fields: Any
+) -> ChangeRequest:
+    target = target if isinstance(target, Mine) else Enterprise.objects.get(pk=target.pk)
+    _require_side(
+        by,
+        target,
+        perm="registry.add_changerequest",
+        side=Side.ENTERPRISE,
+        outside=_("Choose a mine or enterprise of your own."),
+        other_side=_("A regulator changes these facts directly; requests are made by enterprises."),
+    )
+    allowed = requestable_fields(target)
+    wrong = [f for f in fields if f not in allowed]
+    if wrong:
+        raise ValidationError(
+            {f: _("Change this yourself: it is not a fact the regulator decides.") for f in wrong}
+        )
+    names = changed(target, fields)
+    errors: dict[str, Any] = {}
+    if not names:
+        errors["__all__"] = _("Nothing would change: give at least one new value.")
+    if not (reason or "").strip():
+        errors["reason"] = _("Say why the registry should change.")
+    if errors:
+        raise ValidationError(errors)
+    # The new values must make a valid record, so that approving them cannot fail later.
+    model = type(target)
+    probe = model._default_manager.get(pk=target.pk)
+    for name in names:
+        setattr(probe, name, fields[name])
+    if isinstance(probe, Mine):
+        probe.full_clean(exclude=["code"])
+    else:
+        _clean_enterprise(probe)
+    enterprise = target.enterprise if isinstance(target, Mine) else target
+    request = ChangeRequest(
+        enterprise=enterprise,
+        mine=target if isinstance(target, Mine) else None,
+        region=target.region,
+        changes={
+            n: [audit.plain(getattr(target, n)), audit.plain(getattr(probe, n))] for n in names
+        },
+        reason=reason.strip(),
+        requested_by=by,
+    )
+    with transaction.atomic():
+        save_new(request, by=by)
+        transaction.on_commit(lambda: _notify_deciders(request))
+    return request
+
+
+def _notify_deciders(request: ChangeRequest) -> None:
+    regulators = users_with_roles_in(
+        request.region, {Role.REGULATOR_INSPECTOR, Role.REGULATOR_LEADER}
+    ).filter(organization__kind=OrganizationKind.REGULATOR)
+    notify(
+        recipients=list(regulators),
+        title=_("Registry change requested: %(target)s") % {"target": request.target},
+        body=request.reason[:200],
+        url=request.get_absolute_url(),
+    )
+
+
+def _pending(request: ChangeRequest) -> None:
+    if not request.is_pending:
+        raise ValidationError(_("This request has already been decided or withdrawn."))
+
+
+def change_request_decide(
+    *,
+    by: User,
+    request: ChangeRequest,
+    approve: bool,
+    note: str = "",
+    version: int | None = None,
+) -> ChangeRequest:
+    _require_side(
+        by,
+        request,
+        perm="registry.decide_changerequest",
+        side=Side.REGULATOR,
+        outside=_("The request is outside your jurisdiction."),
+        other_side=_("A registry change is decided by the regulator."),
+    )
+    if not approve and not (note or "").strip():
+        raise ValidationError({"note": _("Say why the request is rejected.")})
+    target = request.target
+    model: Any = Mine if isinstance(target, Mine) else Enterprise
+    target = model._default_manager.get(pk=target.pk)
+    fields = {n: _stored_value(model, n, pair[1]) for n, pair in request.changes.items()}
+    if approve:
+        if "region" in fields:
+            _check_move(by, target, fields["region"])
+        moved_on = [
+            n for n, pair in request.changes.items() if audit.plain(getattr(target, n)) != pair[0]
+        ]
+        if moved_on:
+            raise ValidationError(
+                _(
+                    "The registry changed since the request was made (%(fields)s); the "
+                    "enterprise should ask again."
+                )
+                % {
+                    "fields": "、".join(
+                        str(model._meta.get_field(n).verbose_name) for n in moved_on
+                    )
+                }
+            )
+    to = ChangeRequestStatus.APPROVED if approve else ChangeRequestStatus.REJECTED
+    with transition(request, by=by, version=version, to=to, guard=_pending) as current:
+        current.decided_by = by
+        current.decided_at = timezone.now()
+        current.decision_note = (note or "").strip()
+        if approve:
+            if isinstance(target, Mine):
+                mine_update(by=by, mine=target, **fields)
+            else:
+                enterprise_update(by=by, enterprise=target, **fields)
+    notify(
+        recipients=[request.requested_by],
+        title=_("Registry change %(decision)s: %(target)s")
+        % {"decision": request.get_status_display(), "target": request.target},
+        body=request.decision_note[:200],
+        url=request.get_absolute_url(),
+    )
+    return request
+
+
+def change_request_withdraw(
+    *, by: User, request: ChangeRequest, version: int | None = None
+) -> ChangeRequest:
+    _require_side(
+        by,
+        request,
+        perm="registry.add_changerequest",
+        side=Side.ENTERPRISE,
+        outside=_("The request is outside your area."),
+        other_side=_("Only the enterprise withdraws its request."),
+    )
+    with transition(
+        request, by=by, version=version, to=ChangeRequestStatus.WITHDRAWN, guard=_pending
+    ):
+        pass
+    return request

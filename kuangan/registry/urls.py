@@ -32,6 +32,37 @@ urlpatterns: list = [
         views.EnterpriseFormView,
     ),
     path("watch/", views.WatchLedger.as_view(), name="watch_list"),
+    path(
+        "mines/<str:code>/request-change/",
+        views.ChangeRequestFormView.as_view(),
+        name="mine_request_change",
+    ),
+    path(
+        "enterprises/<int:pk>/request-change/",
+        views.ChangeRequestFormView.as_view(),
+        name="enterprise_request_change",
+    ),
+    path("change-requests/", views.ChangeRequestLedger.as_view(), name="changerequest_list"),
+    path(
+        "change-requests/<int:pk>/",
+        views.ChangeRequestPage.as_view(),
+        name="changerequest_detail",
+    ),
+    path(
+        "change-requests/<int:pk>/approve/",
+        views.ApproveView.as_view(),
+        name="changerequest_approve",
+    ),
+    path(
+        "change-requests/<int:pk>/reject/",
+        views.RejectView.as_view(),
+        name="changerequest_reject",
+    ),
+    path(
+        "change-requests/<int:pk>/withdraw/",
+        views.WithdrawView.as_view(),
+        name="changerequest_withdraw",
+    ),
     *object_routes(
         "watch-duties/",
         "watchduty",

@@ -10,15 +10,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
-from ..forms import apply_errors
+from ..forms import apply_errors, apply_ownership
 from ..services import ConflictError
-from .bases import posted_version
+from .bases import get_visible_or_404, posted_version
 
 
 class ObjectFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
@@ -73,7 +73,7 @@ class ObjectFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             lookup = {"pk": self.kwargs[self.pk_url_kwarg]}
         else:
             return None
-        return get_object_or_404(self.get_queryset(), **lookup)
+        return get_visible_or_404(self.request.user, self.get_queryset(), **lookup)
 
     def is_open(self) -> bool:
         """Whether the page may be used now (checked after the permissions)."""
@@ -108,6 +108,12 @@ class ObjectFormView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         if self.object is not None and issubclass(self.get_form_class(), forms.BaseModelForm):
             kwargs["instance"] = self.object
         return kwargs
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        # The fields the user's side does not own show read-only (``core.ownership``).
+        apply_ownership(form, self.request.user, self.model, self.object)
+        return form
 
     def get_title(self) -> str:
         return self.title_edit if self.object is not None else self.title_create

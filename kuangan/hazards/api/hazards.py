@@ -9,14 +9,26 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from kuangan.checklists.models import ChecklistItem, MajorHazardCriterion
-from kuangan.core.api import ScopedEditViewSet, body, date_of, version_of
+from kuangan.core.api import (
+    ScopedEditViewSet,
+    body,
+    date_of,
+    find_by_code,
+    id_of,
+    version_of,
+)
+from kuangan.core.parsers import (  # texts cleaned, deep JSON refused
+    FormParser,
+    JSONParser,
+    MultiPartParser,
+)
 from kuangan.inspections.models import Inspection, ItemResult
 from kuangan.registry.api import MineRowSerializer
 from kuangan.registry.models import Mine
@@ -236,6 +248,37 @@ class HazardViewSet(ScopedEditViewSet):
         """Accept the rectification and close (销号)."""
         return self._step(request, services.hazard_accept, note=str(body(request).get("note", "")))
 
+    @extend_schema(
+        request=inline_serializer(
+            "ChangeLevel",
+            {
+                "level": serializers.ChoiceField(choices=HazardLevel.choices),
+                "criterion": serializers.CharField(
+                    required=False, allow_null=True, help_text="the criterion's code"
+                ),
+                "reason": serializers.CharField(),
+                "version": serializers.IntegerField(),
+            },
+        )
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanViewHazards])
+    def change_level(self, request, pk=None):
+        """Change the level (一般 ↔ 重大) with a reason, on the side that found the hazard."""
+        data = body(request)
+        criterion = None
+        if data.get("criterion") not in (None, ""):
+            # by its code, as the hazard shows it (an id from older clients too)
+            criterion = find_by_code(MajorHazardCriterion.objects.all(), data["criterion"])
+            if criterion is None:
+                raise exceptions.ValidationError({"criterion": [_("No such criterion.")]})
+        return self._step(
+            request,
+            services.hazard_change_level,
+            level=str(data.get("level", "")),
+            reason=str(data.get("reason", "")),
+            criterion=criterion,
+        )
+
     @extend_schema(request=inline_serializer("Reject", {"reason": serializers.CharField()}))
     @action(detail=True, methods=["post"], permission_classes=[CanViewHazards])
     def reject(self, request, pk=None):
@@ -249,7 +292,7 @@ class HazardViewSet(ScopedEditViewSet):
             "ExtensionRequest",
             {"new_deadline": serializers.DateField(), "reason": serializers.CharField()},
         ),
-        responses=ExtensionSerializer,
+        responses={201: ExtensionSerializer},
     )
     @action(detail=True, methods=["post"], permission_classes=[CanViewHazards])
     def extension(self, request, pk=None):
@@ -284,7 +327,7 @@ class HazardViewSet(ScopedEditViewSet):
         hazard = self.get_object()
         data = body(request)
         ext = get_object_or_404(
-            HazardExtension.objects.filter(hazard=hazard), pk=data.get("extension") or 0
+            HazardExtension.objects.filter(hazard=hazard), pk=id_of(data, "extension")
         )
         approve = data.get("approve")
         if not isinstance(approve, bool):
@@ -296,12 +339,15 @@ class HazardViewSet(ScopedEditViewSet):
         )
         return Response(ExtensionSerializer(ext).data)
 
+    @extend_schema(responses=ExtensionSerializer(many=True))
     @action(detail=True, methods=["get"], permission_classes=[CanViewHazards])
     def extensions(self, request, pk=None):
         hazard = self.get_object()
         return Response(ExtensionSerializer(hazard.extensions.all(), many=True).data)
 
+    @extend_schema(methods=["GET"], responses=EvidenceSerializer(many=True))
     @extend_schema(
+        methods=["POST"],
         request={
             "multipart/form-data": inline_serializer(
                 "Evidence",
@@ -311,7 +357,7 @@ class HazardViewSet(ScopedEditViewSet):
                 },
             )
         },
-        responses=EvidenceSerializer,
+        responses={201: EvidenceSerializer},
     )
     @action(
         detail=True,
@@ -360,6 +406,7 @@ class HazardViewSet(ScopedEditViewSet):
         )
         return self._done(hazard)
 
+    @extend_schema(responses=HazardSerializer(many=True))
     @action(detail=True, methods=["get"], permission_classes=[CanViewHazards])
     def candidates(self, request, pk=None):
         """The enterprise's own records this hazard may be linked to, best first."""
@@ -397,18 +444,19 @@ class HazardViewSet(ScopedEditViewSet):
     def delist(self, request, pk=None):
         return self._step(request, services.hazard_delist)
 
-    @extend_schema(responses=SuggestionSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("mine", str, required=True, description="the mine's code"),
+            OpenApiParameter("description", str, description="the hazard as found"),
+            OpenApiParameter("found_on", OpenApiTypes.DATE, description="default: today"),
+        ],
+        responses=SuggestionSerializer(many=True),
+    )
     @action(detail=False, methods=["get"], permission_classes=[CanViewHazards])
     def suggest(self, request):
-        """The three criteria most similar to ``description`` for the mine ``mine`` (id) on
-        ``found_on`` (default today)."""
-        mine = (
-            Mine.objects.visible_to(request.user)
-            .filter(pk=request.query_params.get("mine") or 0)
-            .first()
-            if str(request.query_params.get("mine", "")).isdigit()
-            else None
-        )
+        """The three criteria most similar to ``description`` for the mine ``mine`` (its code)
+        on ``found_on`` (default today)."""
+        mine = find_by_code(Mine.objects.visible_to(request.user), request.query_params.get("mine"))
         if mine is None:
             raise exceptions.ValidationError({"mine": [_("Choose a mine in your area.")]})
         on = date_of(request.query_params, "found_on") or timezone.localdate()
@@ -434,7 +482,7 @@ class HazardViewSet(ScopedEditViewSet):
                 "findings": serializers.ListField(child=serializers.DictField()),
             },
         ),
-        responses=HazardSerializer(many=True),
+        responses={201: HazardSerializer(many=True)},
     )
     @action(detail=False, methods=["post"], url_path="from-inspection")
     def from_inspection(self, request):

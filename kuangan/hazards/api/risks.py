@@ -16,7 +16,12 @@ from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 
-from kuangan.core.api import ScopedPrimaryKeyField, ScopedViewSet, version_of
+from kuangan.core.api import (
+    ScopedCodeField,
+    ScopedViewSet,
+    VersionedUpdateMixin,
+    version_of,
+)
 from kuangan.core.spreadsheets import ImportResult
 from kuangan.core.spreadsheets.api import XLSX_RESPONSE, ImportSchema, SpreadsheetImportMixin
 from kuangan.registry.models import Mine
@@ -28,7 +33,7 @@ from ..two_lists import two_lists_response
 
 
 class RiskItemSerializer(serializers.ModelSerializer):
-    mine = ScopedPrimaryKeyField(queryset=Mine.objects.all())
+    mine = ScopedCodeField(queryset=Mine.objects.all())
     mine_code = serializers.CharField(source="mine.code", read_only=True)
     mine_name = serializers.CharField(source="mine.name", read_only=True)
     review_overdue = serializers.BooleanField(source="is_review_overdue", read_only=True)
@@ -59,7 +64,7 @@ class RiskItemViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
+    VersionedUpdateMixin,
     mixins.DestroyModelMixin,
     ScopedViewSet,
 ):

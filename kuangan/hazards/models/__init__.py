@@ -8,6 +8,7 @@ from kuangan.registry.models import MineScopedQuerySet
 
 from .base import today
 from .hazard import (
+    FINDING_FIELDS,
     FIVE_FIELDS,
     GENERAL_REQUIRED,
     TRANSITIONS,
@@ -25,6 +26,7 @@ from .orders import ORDER_TRANSITIONS, Order, OrderQuerySet
 from .risks import RiskItem, RiskItemQuerySet
 
 __all__ = [
+    "FINDING_FIELDS",
     "FIVE_FIELDS",
     "GENERAL_REQUIRED",
     "ORDER_TRANSITIONS",

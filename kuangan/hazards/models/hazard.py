@@ -27,12 +27,14 @@ from kuangan.core.models import (
     reference,
     user_reference,
 )
+from kuangan.core.ownership import Ownership, Side, side_of
 from kuangan.core.scope import ScopedQuerySet
 from kuangan.inspections.models import Inspection, ItemResult
 from kuangan.registry.models import Mine, MineRow, MineScopedQuerySet
 
 from .. import rules
 from ..choices import (
+    REGULATOR_SOURCES,
     SELF_SOURCES,
     EvidenceStage,
     ExtensionStatus,
@@ -53,6 +55,20 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # The 五落实 fields: all five for a major hazard, three for a general one.
 FIVE_FIELDS = ("responsible_person", "measures", "funds", "deadline", "contingency_plan")
+# What was found, where, when and by whom: the facts of the side that found it (its level
+# apart, which changes through its own step).
+FINDING_FIELDS = (
+    "description",
+    "location",
+    "criterion",
+    "checklist_item",
+    "source",
+    "found_by",
+    "found_by_name",
+    "found_on",
+    "imminent_danger",
+    "reckless_operation",
+)
 GENERAL_REQUIRED = ("responsible_person", "measures", "deadline")
 
 
@@ -201,6 +217,15 @@ class Hazard(MineRow, VersionedModel, TimeStampedModel):
     created_by = user_reference(_("recorded by"), optional=True)
 
     objects = HazardQuerySet.as_manager()
+    # The facts of a finding are the side's that found it (``recorder_side``): an enterprise
+    # never rewrites what the county's inspection found, nor a regulator the enterprise's own
+    # record. The level changes through its own step, with a reason. The 五落实 is the
+    # enterprise's plan.
+    ownership = Ownership(
+        recorder=FINDING_FIELDS,
+        enterprise=FIVE_FIELDS,
+        steps={"level": _("Change the level")},
+    )
 
     # What the history shows for the derived guidance the services record (core.history).
     history_choices = {"penalty_guidance": PenaltyGuidance}
@@ -254,6 +279,20 @@ class Hazard(MineRow, VersionedModel, TimeStampedModel):
     @property
     def is_major(self) -> bool:
         return self.level == HazardLevel.MAJOR
+
+    def recorder_side(self) -> Side:
+        """Whose finding this is: the enterprise's own inspections (self, group), or a
+        regulator's (enforcement, supervision, a tip-off it followed up); another source is the
+        side of whoever recorded it."""
+        if self.source in SELF_SOURCES:
+            return Side.ENTERPRISE
+        if self.source in REGULATOR_SOURCES or self.source == HazardSource.TIPOFF:
+            return Side.REGULATOR
+        return side_of(self.created_by) or Side.ENTERPRISE
+
+    @property
+    def found_by_regulator(self) -> bool:
+        return self.recorder_side() == Side.REGULATOR
 
     @property
     def is_closed(self) -> bool:

@@ -35,6 +35,7 @@ from .handoff import finding_description, hazard_create_from_finding
 from .hazards import (
     EDITABLE_FIELDS,
     hazard_accept,
+    hazard_change_level,
     hazard_create,
     hazard_reject,
     hazard_request_acceptance,
@@ -66,6 +67,7 @@ __all__ = [
     "finding_description",
     "hand_over_findings",
     "hazard_accept",
+    "hazard_change_level",
     "hazard_add_evidence",
     "hazard_create",
     "hazard_create_from_finding",

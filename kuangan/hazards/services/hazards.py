@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from kuangan.core import audit
 from kuangan.core.choices import AuditAction, RegionLevel, Role
 from kuangan.core.models import User
+from kuangan.core.ownership import Side, enforce, side_of
 from kuangan.core.services import (
     is_visible,
     notify,
@@ -26,8 +27,8 @@ from kuangan.core.services import (
 )
 from kuangan.registry.models import Mine
 
-from ..choices import SELF_SOURCES, EvidenceStage, HazardSource, HazardStatus
-from ..models import FIVE_FIELDS, Hazard, today
+from ..choices import SELF_SOURCES, EvidenceStage, HazardLevel, HazardSource, HazardStatus
+from ..models import FINDING_FIELDS, FIVE_FIELDS, Hazard, today
 from .common import (
     LOCK_RELATED,
     clean_funds,
@@ -41,21 +42,7 @@ from .common import (
 )
 
 # Fields a user may set when recording or editing a hazard.
-EDITABLE_FIELDS = (
-    "description",
-    "location",
-    "level",
-    "criterion",
-    "checklist_item",
-    "source",
-    "found_by",
-    "found_by_name",
-    "found_on",
-    "imminent_danger",
-    "reckless_operation",
-    *FIVE_FIELDS,
-    "accountable_persons",
-)
+EDITABLE_FIELDS = (*FINDING_FIELDS, "level", *FIVE_FIELDS, "accountable_persons")
 # Fields that stay as recorded once the rectification started (only the 五落实 may change).
 FROZEN_AFTER_REPORT = ("source", "found_on")
 # Who accepts a general hazard at the enterprise; who hears of a major hazard it found.
@@ -140,6 +127,21 @@ def _report_upward(by: User, hazard: Hazard) -> int:
 # --- edit ---------------------------------------------------------------------------------
 
 
+def _hazard_edit(
+    hazard: Hazard, *, by: User, version: int | None, **options: Any
+) -> AbstractContextManager[Hazard]:
+    """A change of an open hazard that is no step of its workflow (its data, its level)."""
+    return transition(
+        hazard,
+        by=by,
+        version=version,
+        guard=not_closed,
+        action=AuditAction.UPDATED,
+        related=LOCK_RELATED,
+        **options,
+    )
+
+
 def hazard_update(*, by: User, hazard: Hazard, version: int | None = None, **fields: Any) -> Hazard:
     """Change the recorded data or the 五落实 of an open hazard. A closed hazard is
     read-only; a change on a stale ``version`` is refused (ConflictError)."""
@@ -150,15 +152,10 @@ def hazard_update(*, by: User, hazard: Hazard, version: int | None = None, **fie
         raise ValidationError({key: [_("This field cannot be changed here.")] for key in unknown})
     if "funds" in fields:
         fields["funds"] = clean_funds(fields["funds"])
+    # Who found it owns the finding; the level changes through its step (``Hazard.ownership``).
+    enforce(by, hazard, fields)
     with transaction.atomic():
-        with transition(
-            hazard,
-            by=by,
-            version=version,
-            guard=not_closed,
-            action=AuditAction.UPDATED,
-            related=LOCK_RELATED,
-        ) as current:
+        with _hazard_edit(hazard, by=by, version=version) as current:
             was_major = current.is_major
             if current.status != HazardStatus.REPORTED:
                 frozen = [
@@ -192,6 +189,75 @@ def hazard_update(*, by: User, hazard: Hazard, version: int | None = None, **fie
         ):
             _report_upward(by, hazard)
     return hazard
+
+
+def hazard_change_level(
+    *,
+    by: User,
+    hazard: Hazard,
+    level: str,
+    reason: str,
+    criterion: Any = None,
+    version: int | None = None,
+) -> Hazard:
+    """Change the level of an open hazard (一般 ↔ 重大), with a reason, on the side that found
+    it. A major hazard needs its criterion. A downgrade of a major hazard is told to the county
+    and city bureaus that must know of majors (and to the listing body); an enterprise's own
+    finding raised to major is reported upward as a new major is."""
+    require_perm(by, "hazards.change_hazard", hazard)
+    require_hazard_visible(by, hazard, "hazards.change_hazard")
+    if side_of(by) != hazard.recorder_side():
+        refuse(
+            by,
+            _("The level of a hazard is changed by the side that found it (%(side)s).")
+            % {"side": hazard.recorder_side().label},
+            obj=hazard,
+            perm="hazards.change_level",
+        )
+    errors = {}
+    if level not in HazardLevel.values:
+        errors["level"] = [_("Choose general or major.")]
+    elif level == hazard.level:
+        errors["level"] = [_("The hazard already has this level.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Say why the level changes.")]
+    if errors:
+        raise ValidationError(errors)
+    downgrade = hazard.is_major and level != HazardLevel.MAJOR
+    with transaction.atomic():
+        with _hazard_edit(
+            hazard,
+            by=by,
+            version=version,
+            changes=lambda before, current: {
+                **audit.diff(before, audit.snapshot(current)),
+                "reason": reason.strip(),
+            },
+            notify=_notify_downgrade if downgrade else None,
+        ) as current:
+            current.level = level
+            current.criterion = criterion if level == HazardLevel.MAJOR else None
+            current.full_clean()
+        if hazard.is_major and hazard.source in SELF_SOURCES and hazard.reported_upward_at is None:
+            _report_upward(by, hazard)
+    return hazard
+
+
+def _notify_downgrade(hazard: Hazard) -> None:
+    """A major hazard became general: the bureaus that must know of majors are told."""
+    recipients = users_with_roles_in(hazard.mine.region, set(UPWARD_ROLES)).filter(
+        organization__region__level__in=[RegionLevel.COUNTY, RegionLevel.CITY]
+    )
+    if hazard.listing_body_id:
+        recipients = recipients | User.objects.filter(
+            organization_id=hazard.listing_body_id, is_active=True
+        )
+    notify(
+        recipients=list(recipients.distinct()),
+        title=_("Major hazard downgraded to general: %(code)s") % {"code": hazard.code},
+        body=hazard.description[:200],
+        url=hazard.get_absolute_url(),
+    )
 
 
 # --- transitions --------------------------------------------------------------------------
@@ -328,6 +394,20 @@ def may_accept(user: User, hazard: Hazard) -> str | None:
     """None when ``user`` may accept (销号) ``hazard``; otherwise the reason why not."""
     if not is_visible(user, hazard):
         return _("The hazard is outside your jurisdiction.")
+    if hazard.is_listed:
+        # Notice 七(三): listed by the province; closed only with the province's consent.
+        org = getattr(user, "organization", None)
+        if not (
+            user.has_perm("hazards.accept_major_hazard")
+            and is_regulator_user(user)
+            and org is not None
+            and org.region.level == RegionLevel.PROVINCE
+        ):
+            return _(
+                "A hazard under listed supervision is accepted and closed with the province's "
+                "consent: by the provincial bureau."
+            )
+        return None
     if hazard.is_major:
         listing_body = (
             hazard.listing_body_id
@@ -337,6 +417,10 @@ def may_accept(user: User, hazard: Hazard) -> str | None:
             is_regulator_user(user) or listing_body
         ):
             return _("A major hazard is accepted by the county bureau or the body that listed it.")
+        return None
+    if hazard.recorder_side() == Side.REGULATOR:
+        if not user.has_perm("hazards.accept_general_hazard") or not is_regulator_user(user):
+            return _("A hazard a regulator found is accepted by the regulator.")
         return None
     if not user.has_perm("hazards.accept_general_hazard") or not (
         is_enterprise_user(user) and user.roles & ENTERPRISE_ACCEPT_ROLES

@@ -79,8 +79,18 @@ def hazard_delist(*, by: User, hazard: Hazard, version: int | None = None) -> Ha
     require_hazard_visible(by, hazard, perm)
     if not hazard.is_listed:
         raise ValidationError(_("The hazard is not listed for supervision."))
-    if by.organization_id != hazard.listing_body_id:
+    org = by.organization
+    province = org is not None and org.region.level == RegionLevel.PROVINCE
+    if by.organization_id != hazard.listing_body_id and not province:
         refuse(by, _("Only the body that listed the hazard can delist it."), obj=hazard, perm=perm)
+    if not province:
+        # Notice 七(三): listed supervision is the province's; delisting needs its consent.
+        refuse(
+            by,
+            _("A listed hazard is delisted with the province's consent: by the provincial bureau."),
+            obj=hazard,
+            perm=perm,
+        )
 
     def closed(current: Hazard) -> None:
         if not current.is_closed:

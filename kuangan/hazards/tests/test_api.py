@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from kuangan.core.tests.factories import png_bytes
 from kuangan.hazards.models import Hazard
+from kuangan.registry.tests.factories import make_mine
 
 from .factories import FIVE, criterion_for, make_hazard
 
@@ -126,7 +127,8 @@ def test_workflow_steps_major(people):
     c.post(url + "request-acceptance/", {}, format="json")
     r = api(people.county).post(url + "accept/", {"note": "ok"}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "closed"
-    assert c.patch(url, {"location": "x"}, format="json").status_code == 400  # closed: read-only
+    closed = {"location": "x", "version": r.json()["version"]}
+    assert c.patch(url, closed, format="json").status_code == 400  # closed: read-only
 
 
 def test_extension_and_decision(people):
@@ -194,6 +196,49 @@ def test_suggest(people):
     assert "COAL2020-09-03" in [s["code"] for s in r.json()]
 
 
+def test_hazard_create_accepts_mine_code(people):
+    """The mines endpoint shows mines by code, never by id: a hazard names its mine by that
+    code, and reads it back the same way."""
+    c = api(people.officer)
+    r = c.post(
+        BASE,
+        {"mine": people.mine.code, "description": "局部通风机无备用", "level": "general"},
+        format="json",
+    )
+    assert r.status_code == 201, r.json()
+    body = r.json()
+    assert body["mine"] == body["mine_code"] == people.mine.code
+    assert Hazard.objects.get(pk=body["id"]).mine == people.mine
+    assert c.get(f"{BASE}{body['id']}/").json()["mine"] == people.mine.code
+
+
+def test_hazard_mine_id_still_accepted_and_other_areas_code_refused(people):
+    c = api(people.officer)
+    body = {"description": "局部通风机无备用", "level": "general"}
+    r = c.post(BASE, {**body, "mine": people.mine.pk}, format="json")
+    assert r.status_code == 201 and r.json()["mine"] == people.mine.code
+    outside = make_mine("220102")
+    for mine in (outside.code, "NO-SUCH-MINE", "\x00", True, {"code": people.mine.code}):
+        r = c.post(BASE, {**body, "mine": mine}, format="json")
+        assert r.status_code == 400, mine
+        assert r.json()["error"]["fields"]["mine"]
+    assert Hazard.objects.count() == 1
+
+
+def test_suggest_takes_the_mine_code(people):
+    r = api(people.officer).get(
+        f"{BASE}suggest/", {"mine": people.mine.code, "description": "未按规定进行探放水就掘进"}
+    )
+    assert r.status_code == 200
+    assert "COAL2020-09-03" in [s["code"] for s in r.json()]
+    assert (
+        api(people.other_county)
+        .get(f"{BASE}suggest/", {"mine": people.mine.code, "description": "探放水"})
+        .status_code
+        == 400
+    )
+
+
 def test_api_queries_constant_in_page_size(people):
     own = make_hazard(people.mine)
     for n in range(40):
@@ -214,3 +259,70 @@ def test_api_queries_constant_in_page_size(people):
 
     count(5)  # the first request loads the user's permissions and scope
     assert count(5) == count(30)
+
+
+def test_a_3_mb_description_is_400(people):
+    r = api(people.officer).post(
+        BASE,
+        {"mine": people.mine.pk, "description": "隐" * 3_000_000, "level": "general"},
+        format="json",
+    )
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["code"] == "invalid" and "5000" in error["fields"]["description"][0]
+    assert not Hazard.objects.exists()
+
+
+def test_control_characters_are_removed_at_input(people):
+    r = api(people.officer).post(
+        BASE,
+        {
+            "mine": people.mine.pk,
+            "description": "顶板\u0007离层\x01未\x0c处\x1f理\ufffe\r\n完毕",
+            "level": "general",
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.json()
+    assert Hazard.objects.get().description == "顶板离层未处理\n完毕"
+
+
+def test_change_level_through_the_api_on_the_finders_side(people):
+    h = make_hazard(
+        people.mine, level="major", source="enforcement", criterion=criterion_for(people.mine)
+    )
+    url = f"{BASE}{h.pk}/change_level/"
+    payload = {"level": "general", "reason": "复核后降级", "version": h.version}
+    refused = api(people.officer).post(url, payload, format="json")
+    assert refused.status_code == 403
+    edit = api(people.officer).patch(
+        f"{BASE}{h.pk}/", {"level": "general", "version": h.version}, format="json"
+    )
+    assert edit.status_code == 403 and "level" in edit.json()["error"]["fields"]
+    done = api(people.county).post(url, payload, format="json")
+    assert done.status_code == 200, done.json()
+    assert done.json()["level"] == "general" and done.json()["criterion"] is None
+
+
+def test_change_level_takes_the_criterion_code(people):
+    h = make_hazard(people.mine, level="general", source="enforcement")
+    criterion = criterion_for(people.mine)
+    payload = {"level": "major", "criterion": criterion.code, "reason": "复核后升级"}
+    r = api(people.county).post(
+        f"{BASE}{h.pk}/change_level/", {**payload, "version": h.version}, format="json"
+    )
+    assert r.status_code == 200, r.json()
+    assert r.json()["level"] == "major" and r.json()["criterion"] == criterion.code
+
+
+def test_list_filters_by_the_mine_code_or_id(people):
+    mine = make_mine("220605", enterprise=people.enterprise)
+    mine_hazard = make_hazard(mine)
+    make_hazard(people.mine)
+    c = api(people.county)
+    for value in (mine.code, mine.pk):
+        rows = c.get(BASE, {"mine": value}).json()["results"]
+        assert [r["id"] for r in rows] == [mine_hazard.pk]
+    other = make_mine("220102")
+    assert c.get(BASE, {"mine": other.code}).status_code == 400  # another county's: unknown
+    assert c.get(BASE, {"mine": "no-such-code"}).status_code == 400

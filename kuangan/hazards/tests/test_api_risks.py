@@ -41,6 +41,13 @@ def api(user):
     return c
 
 
+def test_risk_item_create_accepts_mine_code(people):
+    r = api(people.officer).post(BASE, {**BODY, "mine": people.mine.code}, format="json")
+    assert r.status_code == 201, r.json()
+    assert r.json()["mine"] == people.mine.code
+    assert RiskItem.objects.get(pk=r.json()["id"]).mine == people.mine
+
+
 def test_create_read_change_delete(people):
     c = api(people.officer)
     r = c.post(BASE, {**BODY, "mine": people.mine.pk}, format="json")
@@ -63,7 +70,8 @@ def test_create_read_change_delete(people):
     assert r.status_code == 409 and r.json()["error"]["code"] == "conflict"
     assert RiskItem.objects.get(pk=item["id"]).level == "orange"
     # the rules hold through the API
-    r = c.patch(url, {"level": "red"}, format="json")
+    now = RiskItem.objects.get(pk=item["id"]).version
+    r = c.patch(url, {"level": "red", "version": now}, format="json")
     assert r.status_code == 400 and "responsible_level" in r.json()["error"]["fields"]
     # regulators read only
     assert api(people.county).patch(url, {"location": "x"}, format="json").status_code == 403
@@ -93,7 +101,7 @@ def test_bad_input_is_400_and_changes_nothing(people):
     assert not RiskItem.objects.exists()
     item = make_risk(people.mine)
     other = make_mine("220605", enterprise=people.enterprise)
-    r = c.patch(f"{BASE}{item.pk}/", {"mine": other.pk}, format="json")
+    r = c.patch(f"{BASE}{item.pk}/", {"mine": other.pk, "version": item.version}, format="json")
     assert r.status_code == 400 and "mine" in r.json()["error"]["fields"]
 
 

@@ -347,7 +347,9 @@ def test_listing_and_delisting(people):
     with pytest.raises(ValidationError):  # not before closure
         services.hazard_delist(by=people.province, hazard=h)
     to_pending(people, h)
-    services.hazard_accept(by=people.county, hazard=h)
+    with pytest.raises(PermissionDenied):  # listed: closed with the province's consent
+        services.hazard_accept(by=people.county, hazard=h)
+    services.hazard_accept(by=people.province, hazard=h)
     with pytest.raises(PermissionDenied):  # only the listing body
         services.hazard_delist(by=people.city_leader, hazard=h)
     services.hazard_delist(by=people.province, hazard=h)
@@ -361,14 +363,22 @@ def test_general_hazard_cannot_be_listed(people):
         services.hazard_list(by=people.province, hazard=h, listing_no="1", listing_due=DEADLINE)
 
 
-def test_listing_body_accepts_a_listed_major_hazard(people):
+def test_listed_hazard_is_closed_and_delisted_only_with_the_province(people):
     h = create_major(people)
     services.hazard_list(
         by=people.city_leader, hazard=h, listing_no="白应急督1号", listing_due=DEADLINE
     )
     to_pending(people, h)
-    services.hazard_accept(by=people.city_leader, hazard=h)
+    for who in (people.county, people.city_leader, people.principal):
+        with pytest.raises(PermissionDenied):
+            services.hazard_accept(by=who, hazard=h)
+    assert Hazard.objects.get(pk=h.pk).status == HazardStatus.PENDING_ACCEPTANCE
+    services.hazard_accept(by=people.province, hazard=h)
     assert h.status == HazardStatus.CLOSED
+    with pytest.raises(PermissionDenied):  # the city listed it, the province consents
+        services.hazard_delist(by=people.city_leader, hazard=h)
+    services.hazard_delist(by=people.province, hazard=h)
+    assert not Hazard.objects.get(pk=h.pk).is_listed
 
 
 # --- linking the enterprise's own record ---------------------------------------------------
@@ -414,3 +424,98 @@ def test_finding_description_from_item():
     assert services.finding_description(Item(), "3号面未检查").startswith(
         "是否按规定进行瓦斯检查：3号面未检查"
     )
+
+
+# --- whose finding it is (issue 10) ----------------------------------------------------------
+
+
+def create_by_county(people, **fields):
+    fields.setdefault("source", HazardSource.ENFORCEMENT)
+    return create(people, by=people.county, **fields)
+
+
+def test_enterprise_cannot_downgrade_a_major_hazard_the_county_found(people):
+    h = create_by_county(people, level=HazardLevel.MAJOR, criterion=criterion_for(people.mine))
+    with pytest.raises(PermissionDenied) as refused:  # the edit form: level is a step
+        services.hazard_update(
+            by=people.officer, hazard=h, version=h.version, level=HazardLevel.GENERAL
+        )
+    assert "level" in refused.value.fields
+    with pytest.raises(PermissionDenied):  # the step: on the side that found it
+        services.hazard_change_level(
+            by=people.officer, hazard=h, level=HazardLevel.GENERAL, reason="已缓解"
+        )
+    with pytest.raises(PermissionDenied) as refused:  # nor the county's description of it
+        services.hazard_update(by=people.officer, hazard=h, description="改写")
+    assert "description" in refused.value.fields
+    assert Hazard.objects.get(pk=h.pk).level == HazardLevel.MAJOR
+    assert AuditEvent.objects.filter(success=False, changes__permission="ownership").count() == 2
+
+
+def test_enterprise_keeps_the_plan_of_a_county_finding(people):
+    h = create_by_county(people)
+    services.hazard_update(
+        by=people.officer, hazard=h, measures="补打锚杆", responsible_person="李四"
+    )
+    assert Hazard.objects.get(pk=h.pk).measures == "补打锚杆"
+    with pytest.raises(PermissionDenied):  # and the county does not write the enterprise's plan
+        services.hazard_update(by=people.county, hazard=h, measures="另行处理")
+
+
+def test_county_downgrades_its_major_finding_with_a_reason_and_the_bureaus_hear(
+    people, django_capture_on_commit_callbacks
+):
+    h = create_by_county(people, level=HazardLevel.MAJOR, criterion=criterion_for(people.mine))
+    with pytest.raises(ValidationError):  # a reason is required
+        services.hazard_change_level(
+            by=people.county, hazard=h, level=HazardLevel.GENERAL, reason=""
+        )
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.hazard_change_level(
+            by=people.county, hazard=h, level=HazardLevel.GENERAL, reason="复核后不属于重大隐患"
+        )
+    h.refresh_from_db()
+    assert (h.level, h.criterion_id) == (HazardLevel.GENERAL, None)
+    event = AuditEvent.objects.filter(object_type="hazards.hazard", object_id=str(h.pk)).latest(
+        "id"
+    )
+    assert event.changes["reason"] == "复核后不属于重大隐患"
+    assert event.changes["level"] == [HazardLevel.MAJOR, HazardLevel.GENERAL]
+    notified = set(Notification.objects.values_list("recipient_id", flat=True))
+    assert {people.county.pk, people.city.pk, people.city_leader.pk} <= notified
+
+
+def test_enterprise_cannot_accept_a_general_hazard_the_county_found(people):
+    h = create_by_county(people)
+    to_pending(people, h)
+    for who in (people.principal, people.officer2):
+        with pytest.raises(PermissionDenied):
+            services.hazard_accept(by=who, hazard=h)
+    assert Hazard.objects.get(pk=h.pk).status == HazardStatus.PENDING_ACCEPTANCE
+    services.hazard_accept(by=people.county, hazard=h, note="现场复查合格")
+    assert h.status == HazardStatus.CLOSED
+
+
+def test_enterprise_closes_the_general_hazards_it_found_itself(people):
+    h = create(people)
+    to_pending(people, h)
+    with pytest.raises(PermissionDenied):  # the regulator does not close the enterprise's own
+        services.hazard_accept(by=people.county, hazard=h)
+    services.hazard_accept(by=people.principal, hazard=h)
+    assert h.status == HazardStatus.CLOSED
+
+
+def test_enterprise_raises_its_own_finding_to_major_and_it_is_reported_upward(people):
+    h = create(people)
+    Notification.objects.all().delete()
+    services.hazard_change_level(
+        by=people.officer,
+        hazard=h,
+        level=HazardLevel.MAJOR,
+        criterion=criterion_for(people.mine),
+        reason="对照判定标准属重大隐患",
+    )
+    h.refresh_from_db()
+    assert h.is_major and h.reported_upward_at is not None
+    assert Notification.objects.filter(recipient=people.county).exists()

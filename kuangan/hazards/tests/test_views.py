@@ -272,3 +272,59 @@ def test_ledger_queries_constant_in_page_size(people, client):
     small = _count_queries(client, url, {"page_size": 25, "cols": cols})
     large = _count_queries(client, url, {"page_size": 50, "cols": cols})
     assert small == large
+
+
+def test_a_3_mb_description_is_a_form_error(people, client):
+    client.force_login(people.officer)
+    response = client.post(
+        reverse("hazards:hazard_create"),
+        {
+            "mine": people.mine.pk,
+            "description": "隐" * 3_000_000,
+            "level": "general",
+            "source": "self",
+            "found_on": TODAY.isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["description"]
+    assert not Hazard.objects.exists()
+
+
+def test_control_characters_are_removed_from_the_form(people, client):
+    client.force_login(people.officer)
+    client.post(
+        reverse("hazards:hazard_create"),
+        {
+            "mine": people.mine.pk,
+            "description": "主斜井\x07皮带\x0c跑偏\ufffe",
+            "level": "general",
+            "source": "self",
+            "found_on": TODAY.isoformat(),
+        },
+    )
+    assert Hazard.objects.get().description == "主斜井皮带跑偏"
+
+
+def test_change_level_page_is_offered_to_the_finders_side(people, client):
+    h = make_hazard(people.mine, source="enforcement")
+    step = reverse("hazards:hazard_change_level", args=[h.pk])
+    client.force_login(people.officer)
+    page = client.get(reverse("hazards:hazard_detail", args=[h.pk])).content.decode()
+    assert step not in page
+    client.force_login(people.county)
+    page = client.get(reverse("hazards:hazard_detail", args=[h.pk])).content.decode()
+    assert step in page
+    form = client.get(step)
+    assert form.status_code == 200
+    response = client.post(
+        step,
+        {
+            "level": "major",
+            "criterion": criterion_for(people.mine).pk,
+            "reason": "对照标准属重大隐患",
+            "version": h.version,
+        },
+    )
+    assert response.status_code == 302
+    assert Hazard.objects.get(pk=h.pk).level == "major"

@@ -12,7 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kuangan.core.choices import RegionLevel
+from kuangan.core.forms import apply_ownership
 from kuangan.core.ledger import Column, LedgerView, Tab
+from kuangan.core.ownership import side_of
 from kuangan.core.views import ObjectFormView, ObjectPageView, ObjectStepView
 from kuangan.registry.models import Mine
 
@@ -244,12 +247,16 @@ def available_actions(user, h: Hazard) -> list[tuple[str, str, str]]:
     actions = []
     is_enterprise = getattr(user.organization, "kind", None) == "enterprise"
     if h.is_closed:
-        if h.is_listed and user.organization_id == h.listing_body_id:
+        org = user.organization
+        province = org is not None and org.region.level == RegionLevel.PROVINCE
+        if h.is_listed and province and user.has_perm("hazards.list_hazard"):
             actions.append(("hazards:hazard_delist", _("Delist"), "btn-outline-danger"))
         return actions
     if user.has_perm("hazards.change_hazard"):
         actions.append(("hazards:hazard_edit", _("Edit"), "btn"))
         actions.append(("hazards:hazard_evidence", _("Add evidence"), "btn"))
+        if side_of(user) == h.recorder_side():
+            actions.append(("hazards:hazard_change_level", _("Change the level"), "btn"))
     if is_enterprise and user.has_perm("hazards.rectify_hazard"):
         if h.can_transition(HazardStatus.RECTIFYING):
             actions.append(("hazards:hazard_rectify", _("Start rectification"), "btn-primary"))
@@ -322,6 +329,12 @@ class HazardEditView(HazardStepView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user, "hazard": self.object}
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        # The other side's findings and the level show read-only (``Hazard.ownership``).
+        apply_ownership(form, self.request.user, Hazard, self.object)
+        return form
+
     def get_initial(self):
         h = self.object
         return {
@@ -363,6 +376,20 @@ class AcceptView(HazardStepView):
     title = gettext_lazy("Accept and close")
     consequence = gettext_lazy("Closing (销号) is final: a closed hazard can no longer change.")
     confirm = gettext_lazy("Accept the rectification and close this hazard? This cannot be undone.")
+
+
+class ChangeLevelView(HazardStepView):
+    form_class = forms.LevelForm
+    permission_required = "hazards.change_hazard"
+    service = services.hazard_change_level
+    title = gettext_lazy("Change the level")
+    consequence = gettext_lazy(
+        "The change and its reason are kept in the history. A major hazard made general is "
+        "told to the county and city bureaus."
+    )
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "hazard": self.object}
 
 
 class RejectView(HazardStepView):

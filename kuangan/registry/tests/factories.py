@@ -18,7 +18,7 @@ from kuangan.core.tests import authz
 from kuangan.core.tests.factories import make_organization
 
 from ..choices import MineKind, MineStatus, WatchMode
-from ..models import Enterprise, Mine, MineHistory, WatchDuty
+from ..models import ChangeRequest, Enterprise, Mine, MineHistory, WatchDuty
 
 _serial = itertools.count(1)
 
@@ -109,3 +109,18 @@ def _mine_code(mine: Mine) -> list[dict]:
 
 authz.route("registry:mine_edit", model=Mine, kwargs=_mine_code)
 authz.route("registry:watchduty_assign", model=Mine, kwargs=_mine_code)
+authz.route("registry:mine_request_change", model=Mine, kwargs=_mine_code)
+authz.route("registry:enterprise_request_change", model=Enterprise)
+
+
+@authz.factory(ChangeRequest)
+def _change_request(world: authz.World) -> ChangeRequest:
+    mine = _mine(world)
+    return ChangeRequest.objects.create(
+        enterprise=world.enterprise,
+        mine=mine,
+        region=mine.region,
+        changes={"status": [MineStatus.PRODUCING, MineStatus.LONG_SHUTDOWN]},
+        reason=f"{world.token}长期停产",
+        requested_by=world.user("enterprise_safety_officer"),
+    )

@@ -147,7 +147,7 @@ def test_create_and_update_through_the_api():
     )
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "conflict"
-    bad = client.patch(f"/api/v1/mines/{code}/", {"tailings_grade": 3}, format="json")
+    bad = client.patch(f"/api/v1/mines/{code}/", {"tailings_grade": 3, "version": 2}, format="json")
     assert bad.status_code == 400
     assert "tailings_grade" in bad.json()["error"]["fields"]
     city = client.post("/api/v1/mines/", {**payload, "region": "220600"}, format="json")
@@ -162,7 +162,7 @@ def test_an_inspector_may_register_and_change_but_not_move_out(mines):
     assert client.post("/api/v1/mines/", {}, format="json").status_code == 400
     government = api(make_user("220605", Role.GOVERNMENT_USER))
     assert government.post("/api/v1/mines/", {}, format="json").status_code == 403
-    moved = client.patch(url, {"region": "220602"}, format="json")
+    moved = client.patch(url, {"region": "220602", "version": 1}, format="json")
     assert moved.status_code == 403
     assert Mine.objects.get(pk=mines["coal"].pk).region.code == "220605"
 
@@ -170,8 +170,10 @@ def test_an_inspector_may_register_and_change_but_not_move_out(mines):
 def test_an_enterprise_cannot_set_the_regulator_concern(mines):
     client = api(make_user(role=Role.ENTERPRISE_PRINCIPAL, organization=mines["coal"].enterprise))
     url = f"/api/v1/mines/{mines['coal'].code}/"
-    assert client.patch(url, {"phone": "0439-123"}, format="json").status_code == 200
-    assert client.patch(url, {"regulator_concern": True}, format="json").status_code == 403
+    changed = client.patch(url, {"phone": "0439-3212345", "version": 1}, format="json")
+    assert changed.status_code == 200
+    concern = client.patch(url, {"regulator_concern": True, "version": 2}, format="json")
+    assert concern.status_code == 403
     assert not Mine.objects.get(pk=mines["coal"].pk).regulator_concern
 
 
@@ -240,3 +242,150 @@ def test_region_must_exist():
     assert Region.objects.filter(code="229999").count() == 0
     response = client.post("/api/v1/mines/", {"region": "229999"}, format="json")
     assert response.status_code == 400
+
+
+# --- Facts belong to someone (issue 10): the reproductions, through the API ---------------------
+
+
+def test_enterprise_cannot_move_its_mine_to_another_city():
+    mine = make_mine("220605")
+    officer = make_user(role=Role.ENTERPRISE_SAFETY_OFFICER, organization=mine.enterprise)
+    response = api(officer).patch(
+        f"/api/v1/mines/{mine.code}/", {"region": "220102", "version": 1}, format="json"
+    )
+    assert response.status_code == 403
+    assert "region" in response.json()["error"]["fields"]
+    assert Mine.objects.get(pk=mine.pk).region.code == "220605"
+    # The county inspector still sees it; the 长春 inspector does not.
+    county = api(make_user("220605", Role.REGULATOR_INSPECTOR))
+    assert county.get(f"/api/v1/mines/{mine.code}/").status_code == 200
+    changchun = api(make_user("220102", Role.REGULATOR_INSPECTOR))
+    assert changchun.get(f"/api/v1/mines/{mine.code}/").status_code == 404
+
+
+def test_enterprise_cannot_close_its_mine():
+    mine = make_mine("220605")
+    officer = make_user(role=Role.ENTERPRISE_SAFETY_OFFICER, organization=mine.enterprise)
+    response = api(officer).patch(
+        f"/api/v1/mines/{mine.code}/", {"status": "closed", "version": 1}, format="json"
+    )
+    assert response.status_code == 403
+    assert "status" in response.json()["error"]["fields"]
+    assert Mine.objects.get(pk=mine.pk).status == MineStatus.PRODUCING
+
+
+def test_enterprise_cannot_leave_its_group():
+    group = make_enterprise("220600")
+    enterprise = make_enterprise("220605", parent=group)
+    principal = make_user(role=Role.ENTERPRISE_PRINCIPAL, organization=enterprise)
+    response = api(principal).patch(
+        f"/api/v1/enterprises/{enterprise.pk}/", {"parent": None, "version": 1}, format="json"
+    )
+    assert response.status_code == 403
+    assert "parent" in response.json()["error"]["fields"]
+    enterprise.refresh_from_db()
+    assert enterprise.parent_id == group.pk
+
+
+def test_county_inspector_cannot_move_an_enterprise_to_another_city():
+    enterprise = make_enterprise("220605")
+    inspector = make_user("220605", Role.REGULATOR_INSPECTOR)
+    response = api(inspector).patch(
+        f"/api/v1/enterprises/{enterprise.pk}/", {"region": "220102", "version": 1}, format="json"
+    )
+    assert response.status_code == 403
+    enterprise.refresh_from_db()
+    assert enterprise.region.code == "220605"
+
+
+def test_a_regulator_covering_both_moves_a_mine():
+    mine = make_mine("220605")
+    province = make_user("220000", Role.PROVINCE_ADMIN)
+    response = api(province).patch(
+        f"/api/v1/mines/{mine.code}/", {"region": "220102", "version": 1}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert Mine.objects.get(pk=mine.pk).region.code == "220102"
+
+
+def test_patch_without_version_is_refused_and_changes_nothing():
+    mine = make_mine("220605")
+    client = api(make_user("220605", Role.REGULATOR_INSPECTOR))
+    first = client.patch(f"/api/v1/mines/{mine.code}/", {"principal": "甲"}, format="json")
+    second = client.patch(f"/api/v1/mines/{mine.code}/", {"principal": "乙"}, format="json")
+    assert (first.status_code, second.status_code) == (428, 428)
+    assert first.json()["error"]["code"] == "version_required"
+    assert Mine.objects.get(pk=mine.pk).principal == mine.principal
+
+
+def test_if_match_carries_the_version():
+    mine = make_mine("220605")
+    client = api(make_user("220605", Role.REGULATOR_INSPECTOR))
+    url = f"/api/v1/mines/{mine.code}/"
+    ok = client.patch(url, {"principal": "甲"}, format="json", HTTP_IF_MATCH='"1"')
+    assert ok.status_code == 200
+    stale = client.patch(url, {"principal": "乙"}, format="json", HTTP_IF_MATCH='W/"1"')
+    assert stale.status_code == 409
+    assert Mine.objects.get(pk=mine.pk).principal == "甲"
+
+
+# --- Requests to change the regulator's facts ------------------------------------------------
+
+
+def test_enterprise_asks_and_the_county_approves_a_change_through_the_api():
+    mine = make_mine("220605")
+    officer = make_user(role=Role.ENTERPRISE_SAFETY_OFFICER, organization=mine.enterprise)
+    asked = api(officer).post(
+        "/api/v1/registry-change-requests/",
+        {
+            "mine": mine.code,
+            "changes": {
+                "status": "long_shutdown",
+                "safety_licence_no": "（吉）FM安许证字〔2026〕1号",
+            },
+            "reason": "已停产，安全生产许可证已换发",
+        },
+        format="json",
+    )
+    assert asked.status_code == 201, asked.json()
+    body = asked.json()
+    assert body["status"] == "pending" and body["mine"] == mine.code
+    assert Mine.objects.get(pk=mine.pk).status == MineStatus.PRODUCING
+    county = api(make_user("220605", Role.REGULATOR_INSPECTOR))
+    approved = county.post(
+        f"/api/v1/registry-change-requests/{body['id']}/approve/",
+        {"version": body["version"], "note": "核实无误"},
+        format="json",
+    )
+    assert approved.status_code == 200, approved.json()
+    assert approved.json()["status"] == "approved"
+    assert Mine.objects.get(pk=mine.pk).status == MineStatus.LONG_SHUTDOWN
+
+
+def test_a_change_request_for_a_shared_field_is_refused():
+    mine = make_mine("220605")
+    officer = make_user(role=Role.ENTERPRISE_SAFETY_OFFICER, organization=mine.enterprise)
+    response = api(officer).post(
+        "/api/v1/registry-change-requests/",
+        {"mine": mine.code, "changes": {"phone": "0439-3212345"}, "reason": "换号"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "phone" in response.json()["error"]["fields"]
+
+
+def test_enterprise_asks_to_change_its_group_through_the_api():
+    group = make_enterprise("220600")
+    enterprise = make_enterprise("220605", parent=group)
+    principal = make_user(role=Role.ENTERPRISE_PRINCIPAL, organization=enterprise)
+    asked = api(principal).post(
+        "/api/v1/registry-change-requests/",
+        {"enterprise": enterprise.pk, "changes": {"parent": None}, "reason": "股权转让，脱离集团"},
+        format="json",
+    )
+    assert asked.status_code == 201, asked.json()
+    assert asked.json()["mine"] is None and asked.json()["region"] == "220605"
+    listed = api(principal).get("/api/v1/registry-change-requests/").json()["results"]
+    assert [r["id"] for r in listed] == [asked.json()["id"]]
+    enterprise.refresh_from_db()
+    assert enterprise.parent_id == group.pk

@@ -167,16 +167,15 @@ def test_moving_a_mine_out_of_the_actors_jurisdiction_is_refused(county_inspecto
     assert not events(mine, AuditAction.UPDATED).exists()
 
 
-def test_an_enterprise_keeps_its_own_mines_data_but_not_the_regulator_concern():
+def test_an_enterprise_keeps_its_contacts_but_not_the_regulators_facts():
     mine = make_mine("220605")
     principal = make_user(role=Role.ENTERPRISE_PRINCIPAL, organization=mine.enterprise)
-    services.mine_update(by=principal, mine=mine, status=MineStatus.RECTIFYING, phone="0439-1")
-    with pytest.raises(PermissionDenied):
-        services.mine_update(
-            by=principal, mine=Mine.objects.get(pk=mine.pk), regulator_concern=True
-        )
+    services.mine_update(by=principal, mine=mine, principal="张三", phone="0439-3212345")
+    for fields in ({"regulator_concern": True}, {"status": MineStatus.RECTIFYING}):
+        with pytest.raises(PermissionDenied):
+            services.mine_update(by=principal, mine=Mine.objects.get(pk=mine.pk), **fields)
     mine.refresh_from_db()
-    assert (mine.status, mine.regulator_concern) == ("rectifying", False)
+    assert (mine.principal, mine.status, mine.regulator_concern) == ("张三", "producing", False)
 
 
 def test_a_regulator_sets_the_regulator_concern(county_inspector):
@@ -256,10 +255,10 @@ def test_enterprise_parent_must_not_make_a_cycle(admin):
 
 def test_enterprise_update_version_conflict(admin):
     ent = make_enterprise("220605")
-    services.enterprise_update(by=admin, enterprise=ent, version=1, phone="0439-2")
+    services.enterprise_update(by=admin, enterprise=ent, version=1, phone="0439-3212345")
     with pytest.raises(ConflictError):
         services.enterprise_update(
-            by=admin, enterprise=Enterprise.objects.get(pk=ent.pk), version=1, phone="x"
+            by=admin, enterprise=Enterprise.objects.get(pk=ent.pk), version=1, phone="0439-3212346"
         )
 
 
@@ -306,7 +305,11 @@ def test_watch_duty_is_refused_for_a_producing_mine(county_inspector):
     mine = make_mine("220605")
     with pytest.raises(ValidationError) as exc:
         services.watch_duty_assign(
-            by=county_inspector, mine=mine, mode="on_site", holder_name="李四", holder_phone="1"
+            by=county_inspector,
+            mine=mine,
+            mode="on_site",
+            holder_name="李四",
+            holder_phone="13900001234",
         )
     assert "mine" in exc.value.message_dict
     assert not WatchDuty.objects.exists()
@@ -325,7 +328,11 @@ def test_watch_duty_in_another_county_is_refused(county_inspector):
     mine = make_mine("220602", status=MineStatus.LONG_SHUTDOWN)
     with pytest.raises(PermissionDenied):
         services.watch_duty_assign(
-            by=county_inspector, mine=mine, mode="contact", holder_name="李四", holder_phone="1"
+            by=county_inspector,
+            mine=mine,
+            mode="contact",
+            holder_name="李四",
+            holder_phone="13900001234",
         )
     assert not WatchDuty.objects.exists()
 
@@ -335,5 +342,107 @@ def test_an_enterprise_cannot_assign_watch_duty():
     principal = make_user(role=Role.ENTERPRISE_PRINCIPAL, organization=mine.enterprise)
     with pytest.raises(PermissionDenied):
         services.watch_duty_assign(
-            by=principal, mine=mine, mode="contact", holder_name="李四", holder_phone="1"
+            by=principal, mine=mine, mode="contact", holder_name="李四", holder_phone="13900001234"
         )
+
+
+# --- Requests to change the regulator's facts ------------------------------------------------
+
+
+def _requester(mine):
+    return make_user(role=Role.ENTERPRISE_SAFETY_OFFICER, organization=mine.enterprise)
+
+
+def test_an_approved_request_changes_the_registry_with_its_history(county_inspector):
+    mine = make_mine("220605")
+    request = services.change_request_submit(
+        by=_requester(mine), target=mine, reason="已停产", status=MineStatus.LONG_SHUTDOWN
+    )
+    assert request.changes == {"status": ["producing", "long_shutdown"]}
+    assert Mine.objects.get(pk=mine.pk).status == MineStatus.PRODUCING
+    services.change_request_decide(by=county_inspector, request=request, approve=True)
+    request.refresh_from_db()
+    assert request.status == "approved" and request.decided_by == county_inspector
+    assert Mine.objects.get(pk=mine.pk).status == MineStatus.LONG_SHUTDOWN
+    last = MineHistory.objects.filter(mine=mine).order_by("-effective_at").first()
+    assert last.changes["status"] == ["producing", "long_shutdown"]
+    assert AuditEvent.objects.filter(
+        object_type="registry.mine", object_id=str(mine.pk), action=AuditAction.STATUS_CHANGED
+    ).exists()
+
+
+def test_a_rejection_needs_a_reason_and_changes_nothing(county_inspector):
+    mine = make_mine("220605")
+    request = services.change_request_submit(
+        by=_requester(mine), target=mine, reason="改名", name="新名称煤矿"
+    )
+    with pytest.raises(ValidationError):
+        services.change_request_decide(by=county_inspector, request=request, approve=False)
+    services.change_request_decide(
+        by=county_inspector, request=request, approve=False, note="无批准文件"
+    )
+    request.refresh_from_db()
+    assert request.status == "rejected"
+    assert Mine.objects.get(pk=mine.pk).name == mine.name
+    with pytest.raises(ValidationError):  # decided once
+        services.change_request_decide(by=county_inspector, request=request, approve=True)
+
+
+def test_a_move_is_approved_only_by_a_regulator_covering_both(county_inspector):
+    mine = make_mine("220605")
+    request = services.change_request_submit(
+        by=_requester(mine),
+        target=mine,
+        reason="行政区划调整",
+        region=Region.objects.get(code="220102"),
+    )
+    with pytest.raises(PermissionDenied):
+        services.change_request_decide(by=county_inspector, request=request, approve=True)
+    assert Mine.objects.get(pk=mine.pk).region.code == "220605"
+    province = make_user("220000", Role.PROVINCE_ADMIN)
+    services.change_request_decide(by=province, request=request, approve=True)
+    assert Mine.objects.get(pk=mine.pk).region.code == "220102"
+
+
+def test_a_request_is_refused_when_the_registry_moved_on(county_inspector):
+    mine = make_mine("220605")
+    request = services.change_request_submit(
+        by=_requester(mine), target=mine, reason="整改", status=MineStatus.RECTIFYING
+    )
+    services.mine_update(by=county_inspector, mine=mine, status=MineStatus.LONG_SHUTDOWN)
+    with pytest.raises(ValidationError):
+        services.change_request_decide(by=county_inspector, request=request, approve=True)
+    assert Mine.objects.get(pk=mine.pk).status == MineStatus.LONG_SHUTDOWN
+
+
+def test_only_the_enterprise_asks_and_only_the_regulator_decides(county_inspector):
+    mine = make_mine("220605")
+    requester = _requester(mine)
+    with pytest.raises(PermissionDenied):
+        services.change_request_submit(
+            by=county_inspector, target=mine, reason="x", status=MineStatus.CLOSED
+        )
+    request = services.change_request_submit(
+        by=requester, target=mine, reason="闭坑", status=MineStatus.CLOSED
+    )
+    with pytest.raises(PermissionDenied):
+        services.change_request_decide(by=requester, request=request, approve=True)
+    with pytest.raises(ValidationError):  # a contact is changed directly, not asked for
+        services.change_request_submit(by=requester, target=mine, reason="x", phone="0439-3212345")
+    services.change_request_withdraw(by=requester, request=request)
+    request.refresh_from_db()
+    assert request.status == "withdrawn"
+    assert Mine.objects.get(pk=mine.pk).status == MineStatus.PRODUCING
+
+
+def test_an_invalid_request_is_refused_when_it_is_made():
+    mine = make_mine("220605")
+    with pytest.raises(ValidationError):
+        services.change_request_submit(
+            by=_requester(mine), target=mine, reason="x", tailings_grade=3
+        )
+    with pytest.raises(ValidationError):  # nothing to change
+        services.change_request_submit(
+            by=_requester(mine), target=mine, reason="x", status=mine.status
+        )
+    assert not mine.change_requests.exists()

@@ -4,6 +4,7 @@ the map data, watch duty and the home panels."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kuangan.campaigns.tests.factories import make_campaign
-from kuangan.core.choices import Role
+from kuangan.core.choices import AuditAction, Role
+from kuangan.core.models import AuditEvent
 from kuangan.core.tests.factories import make_user
 from kuangan.registry.choices import MineKind, MineStatus
 from kuangan.registry.models import Mine, WatchDuty
@@ -416,3 +418,58 @@ def test_the_map_data_needs_the_permission(client):
     response = client.get(reverse("registry:mine_map_data"))
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
+
+
+# --- Requests to change the regulator's facts (pages) ------------------------------------------
+
+
+def test_enterprise_asks_for_a_change_and_the_county_approves_it_on_the_pages(client):
+    mine = make_mine("220605")
+    officer = make_user(role=Role.ENTERPRISE_SAFETY_OFFICER, organization=mine.enterprise)
+    client.force_login(officer)
+    page = client.get(reverse("registry:mine_detail", args=[mine.code]))
+    assert reverse("registry:mine_request_change", args=[mine.code]) in page.content.decode()
+    edit = client.get(reverse("registry:mine_edit", args=[mine.code])).content.decode()
+    assert re.search(r'<select[^>]*name="status"[^>]*disabled', edit)  # the regulator's fact
+    form_url = reverse("registry:mine_request_change", args=[mine.code])
+    form = client.get(form_url)
+    assert form.status_code == 200
+    data = {
+        f.html_name: f.value() if f.value() is not None else ""
+        for f in form.context["form"]
+        if f.name != "reason"
+    }
+    data = {k: v for k, v in data.items() if v is not False}
+    data.update(status=MineStatus.LONG_SHUTDOWN, reason="长期停产")
+    response = client.post(form_url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    request = mine.change_requests.get()
+    assert request.changes == {"status": ["producing", "long_shutdown"]}
+
+    county = make_user("220605", Role.REGULATOR_INSPECTOR)
+    client.force_login(county)
+    ledger = client.get(reverse("registry:changerequest_list")).content.decode()
+    assert mine.name in ledger and "待审核" in ledger
+    shown = client.get(reverse("registry:changerequest_detail", args=[request.pk])).content.decode()
+    assert "长期停产" in shown and "long_shutdown" not in shown  # labels, never codes
+    approve = reverse("registry:changerequest_approve", args=[request.pk])
+    done = client.post(approve, {"version": request.version, "note": "核实"})
+    assert done.status_code == 302
+    assert Mine.objects.get(pk=mine.pk).status == MineStatus.LONG_SHUTDOWN
+
+
+def test_a_regulator_changes_directly_and_sees_no_request_button(client):
+    mine = make_mine("220605")
+    client.force_login(make_user("220605", Role.REGULATOR_INSPECTOR))
+    page = client.get(reverse("registry:mine_detail", args=[mine.code])).content.decode()
+    assert reverse("registry:mine_request_change", args=[mine.code]) not in page
+    assert client.get(reverse("registry:mine_request_change", args=[mine.code])).status_code == 403
+
+
+def test_a_step_or_form_404_outside_the_scope_is_audited(client):
+    mine = make_mine("220605")
+    client.force_login(make_user("220102", Role.REGULATOR_INSPECTOR))
+    probes = AuditEvent.objects.filter(action=AuditAction.SCOPE_DENIED, object_id=str(mine.pk))
+    for name in ("registry:mine_request_change", "registry:mine_edit"):
+        assert client.get(reverse(name, args=[mine.code])).status_code == 404
+        assert probes.count() == 1  # the first probe; then once per user and object a window

@@ -3,9 +3,23 @@ duty. Every queryset starts from ``visible_to(user)``; writes go through ``servi
 
 from .enterprises import EnterpriseFormView, EnterpriseLedger, EnterprisePage
 from .mines import MineFormView, MineLedger, MineMapView, MinePage, mine_map_data
+from .requests import (
+    ApproveView,
+    ChangeRequestFormView,
+    ChangeRequestLedger,
+    ChangeRequestPage,
+    RejectView,
+    WithdrawView,
+)
 from .watch import WatchDutyFormView, WatchDutyLedger, WatchDutyPage, WatchLedger
 
 __all__ = [
+    "ApproveView",
+    "ChangeRequestFormView",
+    "ChangeRequestLedger",
+    "ChangeRequestPage",
+    "RejectView",
+    "WithdrawView",
     "EnterpriseFormView",
     "EnterpriseLedger",
     "EnterprisePage",

@@ -18,6 +18,7 @@ from .. import hooks, services
 from ..filters import EnterpriseFilterSet
 from ..forms import EnterpriseForm
 from ..models import Enterprise, Mine
+from .requests import may_request_change
 
 
 class EnterpriseLedger(LedgerView):
@@ -70,6 +71,11 @@ class EnterprisePage(ObjectPageView):
 
     def can_change(self) -> bool:
         return self.request.user.has_perm("registry.change_enterprise")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_request_change"] = may_request_change(self.request.user)
+        return ctx
 
     def data_rows(self):
         e = self.object

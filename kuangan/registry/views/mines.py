@@ -26,6 +26,7 @@ from ..filters import MineFilterSet
 from ..forms import MineForm
 from ..models import KIND_FIELDS, Mine, MineHistory, WatchDuty
 from ..presenters import describe, licence_state
+from .requests import may_request_change
 
 
 class MineLedger(LedgerView):
@@ -106,6 +107,11 @@ class MinePage(ObjectPageView):
 
     def can_change(self) -> bool:
         return self.request.user.has_perm("registry.change_mine")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_request_change"] = may_request_change(self.request.user)
+        return ctx
 
     def data_rows(self):
         return describe(self.object, "basic")
