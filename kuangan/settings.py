@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "kuangan.core.middleware.RequestIdMiddleware",
+    "kuangan.core.middleware.ApiNoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -173,9 +174,10 @@ PASSWORD_HASHERS = _hashers
 #   KUANGAN_PASSWORD_HISTORY       how many previous passwords cannot be reused (default 5)
 #   KUANGAN_PASSWORD_MAX_AGE_DAYS  rotation: after this many days the user must set a new
 #                                  password before doing anything else (default 90; 0 = never)
-# Common passwords and passwords like the user's name are refused too. An account created or
-# reset by an administrator must change its password at first login. Changing the password
-# ends the user's other sessions and revokes its API tokens.
+# Common passwords (Django's list and common Chinese ones), runs of 4 characters in sequence or
+# repeated (1234, abcd, qwer, aaaa) and passwords like the user's name are refused too. An
+# account created or reset by an administrator must change its password at first login.
+# Changing the password ends the user's other sessions and revokes its API tokens.
 PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
 PASSWORD_MIN_CLASSES = env_int("PASSWORD_MIN_CLASSES", 3)
 PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5)
@@ -187,7 +189,9 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "kuangan.core.passwords.ChineseCommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "kuangan.core.passwords.SequenceValidator"},  # no 1234, abcd, 4321, aaaa
     {
         "NAME": "kuangan.core.passwords.CharacterClassValidator",
         "OPTIONS": {"min_classes": PASSWORD_MIN_CLASSES},
@@ -198,13 +202,18 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 
-# django-axes: 5 failures per (username, address), locked for 30 minutes, every lockout audited
+# django-axes: 5 failures of an account, from any addresses, lock its logins from every address
+# it has not logged in from before for 30 minutes; from an address it has logged in from, only
+# that address's failures count (so nobody can lock the owner out). Never an address alone: one
+# person behind a shared address cannot lock everyone out. Every lockout is audited
 # (KUANGAN_LOGIN_FAILURE_LIMIT, KUANGAN_LOGIN_COOLOFF_MINUTES). The API token endpoint counts
-# toward the same limit. The security administrator can unlock an account at once.
+# toward the same limit. The security administrator can unlock an account at once. The client
+# address is the audit log's (core.middleware.client_ip, KUANGAN_PROXY_COUNT).
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "kuangan.core.lockout.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "kuangan.core.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 # The lock lasts the cool-off time from the lockout: attempts while locked do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -228,11 +237,19 @@ CSRF_COOKIE_HTTPONLY = True
 # Second factor: TOTP through django-otp; mandatory for the listed roles when MFA_REQUIRED is on
 # (KUANGAN_MFA_REQUIRED=1 in the production profile; off for the demo). A user who enrolled a
 # device is always asked for a code, whatever the setting.
+# Every role by default (accounts without a role, such as invited experts', always).
 MFA_REQUIRED = env_bool("MFA_REQUIRED", False)
 MFA_REQUIRED_ROLES = env_list(
     "MFA_REQUIRED_ROLES",
-    "province_admin,regulator_leader,regulator_inspector,system_admin,security_admin,audit_admin",
+    "province_admin,regulator_leader,regulator_inspector,enterprise_principal,"
+    "enterprise_safety_officer,group_inspector,agency_user,government_user,system_admin,"
+    "security_admin,audit_admin",
 )
+# A password reset approved by the security administrator sends the user a one-time link,
+# valid for this many hours (KUANGAN_PASSWORD_RESET_HOURS).
+PASSWORD_RESET_HOURS = env_int("PASSWORD_RESET_HOURS", 24)
+# Messages live in the session (server side), never in a readable cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 OTP_TOTP_ISSUER = "矿安 Kuang'an"
 
 LOGIN_URL = "core:login"
@@ -274,8 +291,20 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Audit ----------------------------------------------------------------------------------
-# Hash algorithm of the audit chain: "sha256" (default) or "sm3" for national cryptography.
+# The chain is keyed: HMAC with the algorithm below ("sha256", default, or "sm3" for national
+# cryptography), under a key kept outside the database (KUANGAN_AUDIT_KEY, or the file
+# DATA_DIR/audit_key generated on first use). See core/audit.py.
 AUDIT_HASH_ALGORITHM = env("AUDIT_HASH_ALGORITHM", "sha256")
+AUDIT_KEY = env("AUDIT_KEY", "")
+AUDIT_KEY_FILE = DATA_DIR / "audit_key"
+# The chain's head is anchored outside the database, in an append-only file: by `kuangan
+# audit-anchor` (a timer) and after a commit when the last anchor is older than this many
+# minutes (0: after every commit; negative: only the command; tests: only when they ask).
+AUDIT_ANCHOR_FILE = DATA_DIR / "audit-anchor.log"
+AUDIT_ANCHOR_MINUTES = env_int("AUDIT_ANCHOR_MINUTES", -1 if TESTING else 10)
+# An out-of-scope lookup (a 404 for an object that exists elsewhere) is audited at most once per
+# user and object in this many minutes.
+AUDIT_SCOPE_DENIED_MINUTES = env_int("AUDIT_SCOPE_DENIED_MINUTES", 10)
 
 # --- Files ----------------------------------------------------------------------------------
 MEDIA_ROOT = DATA_DIR / "files"
@@ -291,6 +320,11 @@ STORAGES = {
 }
 if TESTING:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+# --- Backup ---------------------------------------------------------------------------------
+# `kuangan backup` / `restore` on PostgreSQL run pg_dump and pg_restore: from this folder, else
+# from the PATH, else the newest /usr/lib/postgresql/*/bin.
+PG_BIN = env("PG_BIN", "")
 
 # --- Static assets (built from node_modules into kuangan/static/vendor, never a CDN) --------
 STATIC_URL = "/static/"
@@ -311,6 +345,9 @@ USE_TZ = True
 
 # --- API ------------------------------------------------------------------------------------
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
+# The longest text a form or the API accepts in a field without a limit of its own (a
+# description, a note): KUANGAN_TEXT_MAX_LENGTH characters.
+TEXT_MAX_LENGTH = env_int("TEXT_MAX_LENGTH", 5000)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "kuangan.core.authentication.TokenAuthentication",
@@ -325,7 +362,14 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "EXCEPTION_HANDLER": "kuangan.core.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every text cleaned and held to TEXT_MAX_LENGTH; deep JSON refused (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "kuangan.core.parsers.JSONParser",
+        "kuangan.core.parsers.FormParser",
+        "kuangan.core.parsers.MultiPartParser",
+    ],
+    # drf-spectacular's, documenting every error response and nullable read-only fields.
+    "DEFAULT_SCHEMA_CLASS": "kuangan.core.schema.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
 }
 SPECTACULAR_SETTINGS = {
@@ -392,6 +436,7 @@ SITE_NAME = _("Kuang'an mine safety")
 KUANGAN_API_MODULES = [
     "kuangan.registry.api",
     "kuangan.registry.api_io",
+    "kuangan.registry.api_requests",
     "kuangan.campaigns.api",
     "kuangan.checklists.api",
     "kuangan.inspections.api",

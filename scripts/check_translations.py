@@ -110,8 +110,15 @@ def check_current(copy: Path) -> list[str]:
             problems.append(
                 f"{name}: {len(missing) or 'some'} message(s) in the code are not in the "
                 "catalog; run makemessages and translate them"
-                + "".join(f"\n    {m.strip()}" for m in missing[:10])
-                + ("\n    …" if len(missing) > 10 else "")
+                + "".join(
+                    f"\n    {m.strip()}"
+                    for m in missing[: int(os.environ.get("KUANGAN_SHOW_MISSING", 10))]
+                )
+                + (
+                    "\n    …"
+                    if len(missing) > int(os.environ.get("KUANGAN_SHOW_MISSING", 10))
+                    else ""
+                )
             )
     return problems
 

@@ -2,7 +2,9 @@
 # The whole test suite, after `scripts/setup.sh --test`:
 #   lint (ruff), complete migrations, complete translations, README lists every setting,
 #   `check --deploy` with the production profile, bandit, the direction of imports between apps,
-#   mypy, then pytest on SQLite (browser tests included) and on PostgreSQL.
+#   mypy, then pytest on SQLite (browser tests included), the API fuzz (scripts/api_fuzz.sh)
+#   and pytest on PostgreSQL, and the backup and restore round trip on both
+#   (scripts/backup_roundtrip.py).
 # Arguments go to both pytest runs: scripts/test.sh kuangan/core -k audit
 # Environment:
 #   KUANGAN_TEST_DATABASE_URL  PostgreSQL for the second run (default: the local server,
@@ -68,13 +70,32 @@ run_pytest() {
   fi
   return "$rc"
 }
+# PostgreSQL runs as the application's role of the production profile (README): no DDL, no
+# TRUNCATE, no trigger rights, only SELECT and INSERT on the audit table. As the owner,
+# scripts/pg_app_role.py makes the test databases afresh, migrates them and grants the role its
+# rights; pytest reuses them (--reuse-db: Django creates no database that exists).
 pytest_postgresql() {
-  KUANGAN_DATABASE_URL="$PG_URL" run_pytest "PostgreSQL" -m "not browser" "$@"
+  local app_url rc=0
+  app_url="$(KUANGAN_DATA_DIR="$scratch/pg" KUANGAN_TESTING=1 \
+    $V/python scripts/pg_app_role.py prepare "$PG_URL" "$WORKERS")" || return 1
+  echo "Test databases migrated by the owner ($((SECONDS - started))s); pytest as kuangan_app."
+  KUANGAN_DATABASE_URL="$app_url" run_pytest "PostgreSQL" -m "not browser" --reuse-db "$@" \
+    || rc=$?
+  $V/python scripts/pg_app_role.py drop "$PG_URL" "$WORKERS" || true
+  return "$rc"
 }
 chosen=$#
 sqlite_rc=""
 
 check "pytest on SQLite (with the browser tests)" run_pytest "SQLite" "$@"
+
+# The API against its own OpenAPI schema: the demo served, schemathesis as two demo users
+# (no 5xx, responses as documented). Whole runs only: not when tests were chosen.
+if [ "$chosen" = 0 ]; then
+  check "API fuzz (schemathesis)" scripts/api_fuzz.sh
+else
+  echo "Skipping the API fuzz (tests were chosen on the command line)."
+fi
 
 PG_URL="${KUANGAN_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kuangan}"
 if $V/python - "$PG_URL" <<'PY'
@@ -97,6 +118,12 @@ elif [ "${KUANGAN_REQUIRE_POSTGRES:-0}" = 1 ]; then
 else
   echo "Skipping the PostgreSQL run (no server). Set KUANGAN_TEST_DATABASE_URL to run it."
 fi
+
+# kuangan backup, then kuangan restore into an empty installation: SQLite, and PostgreSQL as its
+# owner (two scratch databases, dropped afterwards); prints the round trip's figures.
+check "backup and restore round trip (SQLite, PostgreSQL)" \
+  $V/python scripts/backup_roundtrip.py --sqlite \
+  --postgresql "${KUANGAN_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kuangan}"
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\n== FAILED after %ss:\n' "$((SECONDS - started))" >&2
