@@ -37,11 +37,21 @@ def _kinds(value) -> list[str]:
 
 
 def load(*, template_model, aspect_model, item_model, criterion_model, published_at) -> list:
-    """Create the example templates that are not there yet, published."""
+    """Create the example templates whose version is not there yet, published. A newer
+    version of an example (issue 11 rewrote them as version 2) retires the published one
+    before it, as publishing does: one current version per code. Inspections keep the
+    version they were run on."""
     created = []
     for parsed in parse_all(criterion_model):
-        if template_model.objects.filter(code=parsed.code).exists():
+        series = template_model.objects.filter(code=parsed.code)
+        if series.filter(version__gte=parsed.version).exists():
             continue
+        published = list(series.filter(status=TemplateStatus.PUBLISHED).order_by("-version"))
+        previous = published[0] if published else None
+        for old in published:  # a retirement changes only the retirement fields
+            old.status = TemplateStatus.RETIRED
+            old.retired_at = published_at
+            old.save(update_fields=["status", "retired_at"])
         created.append(
             imports.write_template(
                 parsed,
@@ -51,6 +61,7 @@ def load(*, template_model, aspect_model, item_model, criterion_model, published
                 criterion_model=criterion_model,
                 status=TemplateStatus.PUBLISHED,
                 published_at=published_at,
+                based_on=previous,
             )
         )
     return created

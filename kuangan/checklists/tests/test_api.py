@@ -36,18 +36,18 @@ def test_reads_for_everyone_signed_in(api, officer):
     api.force_authenticate(officer)
     templates = api.get("/api/v1/checklist-templates/").json()
     assert templates["count"] == 3
-    assert {t["item_count"] for t in templates["results"]} == {109, 104, 99}
+    assert {t["item_count"] for t in templates["results"]} == {110, 125, 100}
     t = example("example-non-coal")
     aspects = api.get("/api/v1/checklist-aspects/", {"template": t.pk}).json()
     assert aspects["count"] == 15
     items = api.get("/api/v1/checklist-items/", {"template": t.pk, "page_size": 500}).json()
-    assert items["count"] == 99
+    assert items["count"] == 100
     linked = api.get("/api/v1/checklist-items/", {"criterion": "NM2022-TP-16"}).json()
     assert [i["code"] for i in linked["results"]] == ["15.2"]
     assert linked["results"][0]["criteria"] == ["NM2022-TP-16"]
     aspect = aspects["results"][0]["id"]
     by_aspect = api.get("/api/v1/checklist-items/", {"aspect": aspect}).json()
-    assert by_aspect["count"] == 9
+    assert by_aspect["count"] == 10
     ponds = api.get(
         "/api/v1/checklist-items/",
         {"template": t.pk, "mine_kind": "tailings_pond", "page_size": 500},
@@ -176,7 +176,7 @@ def test_import_endpoint_is_all_or_nothing(api, admin, officer):
     created = api.post("/api/v1/checklist-templates/import/", {"file": _upload(good, "a.yaml")})
     assert created.status_code == 201
     (row,) = created.json()
-    assert (row["code"], row["status"], row["item_count"]) == ("ug-api", TemplateStatus.DRAFT, 109)
+    assert (row["code"], row["status"], row["item_count"]) == ("ug-api", TemplateStatus.DRAFT, 110)
     assert api.post("/api/v1/checklist-templates/import/", {}).status_code == 400
 
 

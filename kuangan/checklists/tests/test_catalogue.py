@@ -170,3 +170,64 @@ def test_shipped_files_parse_cleanly():
         text = path.read_text(encoding="utf-8")
         assert text.startswith("#") and "Sources" in text and "Confidence" in text
         assert all(c["wording"] for c in criteria)
+
+
+# --- Issue 11: the coal criteria carry the official 2020 wording, with its source ------------
+
+OFFICIAL_2020 = {
+    # 4(三), 2020: not the 2015 令第85号 「剃头下山」 text.
+    "COAL2020-04-03": "未主动采取限产或者停产措施，仍然组织生产的（衰老煤矿和地方人民政府"
+    "计划停产关闭煤矿除外）",
+    "COAL2020-08-05": "开采容易自燃煤层、低瓦斯矿井开采煤层群和分层开采采用联合布置的采（盘）区",
+    "COAL2020-08-07": "或者采用倾斜长壁布置，大巷未超前至少2个区段构成通风系统即开掘其他巷道的",
+    "COAL2020-12-01": "未编制防灭火专项设计或者未采取综合防灭火措施的",
+    "COAL2020-16-05": "（井筒及井下新水平延深的井底车场、主运输、主通风、主排水、主要机电硐室"
+    "开拓工程除外）作为独立工程发包给其他企业或者个人的，以及转包井下新水平延深开拓工程的",
+    "COAL2020-18-04": "或者被鉴定、认定为突出煤层",
+}
+
+
+@pytest.mark.parametrize(("code", "words"), OFFICIAL_2020.items())
+def test_coal_criteria_read_as_the_2020_official_text(code, words):
+    """应急管理部令第4号 (2020), e.g. 第四条（三）「煤矿开拓、准备、回采煤量可采期小于国家规定的
+    最短时间，未主动采取限产或者停产措施，仍然组织生产的（衰老煤矿和地方人民政府计划停产关闭
+    煤矿除外）」."""
+    criterion = MajorHazardCriterion.objects.get(code=code)
+    assert words in criterion.wording
+    assert "剃头下山" not in criterion.wording
+    assert "劳务承包名义" not in criterion.wording
+
+
+def test_coal_category_four_has_its_official_name():
+    """第三条（四）「高瓦斯矿井未建立瓦斯抽采系统和监控系统，或者系统不能正常运行」."""
+    names = set(
+        MajorHazardCriterion.objects.filter(code__startswith="COAL2020-07-").values_list(
+            "category", flat=True
+        )
+    )
+    assert names == {"高瓦斯矿井未建立瓦斯抽采系统和监控系统，或者系统不能正常运行"}
+
+
+def test_every_coal_criterion_records_the_source_of_its_wording():
+    criteria = MajorHazardCriterion.objects.filter(standard__code="COAL2020")
+    assert criteria.count() == 80
+    for c in criteria:
+        assert c.note.startswith("措辞来源：应急管理部令第4号第"), c.code
+        assert c.clause.replace("Art. ", "") in c.note or "条第（" in c.note, c.code
+
+
+def test_the_wording_migration_brings_an_existing_database_to_the_official_text():
+    """A database loaded with the old summaries (0002) gets the 2020 wording from 0004."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module("kuangan.checklists.migrations.0004_criteria_wording")
+    MajorHazardCriterion.objects.filter(code="COAL2020-04-03").update(
+        wording="……或采用“剃头下山”开采。", category="旧名", note=""
+    )
+    migration.update_criteria(django_apps, None)
+    c = MajorHazardCriterion.objects.get(code="COAL2020-04-03")
+    assert "衰老煤矿和地方人民政府计划停产关闭煤矿除外" in c.wording
+    assert c.category == "超能力、超强度或者超定员组织生产"
+    assert c.note

@@ -4,6 +4,7 @@ migration, with the notice's aspect counts, complete items, and every criterion 
 from collections import Counter
 
 import pytest
+from django.db.models import QuerySet
 
 from kuangan.checklists import conditions, examples
 from kuangan.checklists.choices import FAMILY_KINDS, TemplateStatus
@@ -25,7 +26,7 @@ ASPECTS = {
 def test_example_loads_published_with_the_notices_aspect_count(code, expected):
     family, aspect_count = expected
     t = example(code)
-    assert (t.family, t.status, t.version) == (family, TemplateStatus.PUBLISHED, 1)
+    assert (t.family, t.status, t.version) == (family, TemplateStatus.PUBLISHED, 2)
     assert t.aspects.count() == aspect_count
     assert "示例" in t.name and "示例" in t.source_note and "不是官方检查表" in t.source_note
     for aspect in t.aspects.all():
@@ -108,9 +109,9 @@ def test_examples_use_conditions_where_the_notice_names_them():
 def test_item_counts():
     counts = {code: example(code).items.count() for code in ASPECTS}
     assert counts == {
-        "example-coal-underground": 109,
-        "example-coal-open-pit": 104,
-        "example-non-coal": 99,
+        "example-coal-underground": 110,
+        "example-coal-open-pit": 125,
+        "example-non-coal": 100,
     }
 
 
@@ -127,3 +128,86 @@ def test_loading_again_adds_nothing():
     )
     assert created == []
     assert T.objects.filter(code__in=ASPECTS).count() == 3
+
+
+# --- Issue 11: the open-pit coal example and the hidden-hazard survey ----------------------
+
+NOTICE_OPEN_PIT_FOCUS = (
+    "违反设计规定建设",
+    "边建设边生产",
+    "边技改边生产",
+    "多作业点作业",
+    "边坡失稳",
+    "撤出作业人员",
+    "视频",
+)
+
+
+def test_open_pit_bases_name_a_chapter_of_part_four_not_only_the_part():
+    """Every basis that cites 《煤矿安全规程》第四编 (露天煤矿) names the chapter it means."""
+    import re
+
+    for item in example("example-coal-open-pit").items.all():
+        for cite in re.findall(r"第四编[^；]*", item.basis):
+            assert re.match(r"第四编(第.章|中)", cite), (item.code, item.basis)
+
+
+def test_open_pit_example_borrows_no_threshold_from_the_non_coal_scope():
+    """The notice's 「边坡高度200米以上的金属非金属露天矿山，现状堆置高度100米及以上的排土场」
+    is the non-coal key-inspection scope: the open-pit coal example carries no such condition."""
+    for item in example("example-coal-open-pit").items.all():
+        fields = conditions.fields_of(item.condition)
+        assert not fields & {"slope_height_m", "dump_height_m"}, item.code
+        assert "100 m" not in item.content and "200 m" not in item.content, item.code
+
+
+def test_open_pit_example_checks_the_notices_open_pit_focus():
+    """专项整治（2）: 「重点整治违反设计规定建设，边建设边生产、边技改边生产，违规布置多作业点
+    作业，边坡角超设计等突出问题。发现边坡失稳、存在垮塌风险的，必须立即从危险区域撤出作业
+    人员，加强监测预警和视频监控」."""
+    text = " ".join(example("example-coal-open-pit").items.values_list("content", flat=True))
+    for words in NOTICE_OPEN_PIT_FOCUS:
+        assert words in text, words
+    (item,) = [
+        i for i in example("example-coal-open-pit").items.all() if "违规布置多作业点" in i.content
+    ]
+    assert {c.code for c in item.criteria.all()} == {"COAL2020-04-01", "COAL2020-04-02"}
+
+
+def test_at_least_half_of_the_open_pit_items_are_linked_to_a_criterion():
+    t = example("example-coal-open-pit")
+    linked = t.items.filter(criteria__isnull=False).distinct().count()
+    assert linked * 2 >= t.items.count(), (linked, t.items.count())
+
+
+@pytest.mark.parametrize("code", ASPECTS)
+def test_every_example_has_an_item_on_the_hidden_hazard_survey(code):
+    """The notice's first focus: 「聚焦隐蔽致灾因素普查治理」, and 专项整治（1）: 「常态化开展
+    隐蔽致灾因素普查治理，发现存在隐蔽致灾因素普查不清、治理措施落实不到位等问题的，要主动
+    采取停产、限产等安全防范措施」."""
+    (item,) = [i for i in example(code).items.all() if "隐蔽致灾因素普查" in i.content]
+    assert "停产、限产" in item.content
+    assert "吉应急煤矿综合联〔2023〕48号" in item.basis
+
+
+def test_a_newer_example_version_retires_the_published_one():
+    """An existing database that has version 1 gets version 2 published, based on version 1,
+    and version 1 retired (one current version per checklist)."""
+    from kuangan.checklists.models import ChecklistAspect, ChecklistItem
+
+    old = example("example-coal-open-pit")
+    # the state of a database migrated before issue 11 (a published row is immutable through
+    # the model's own queryset, so the set-up goes round it)
+    QuerySet.update(ChecklistTemplate.objects.filter(pk=old.pk), version=1)
+    created = examples.load(
+        template_model=ChecklistTemplate,
+        aspect_model=ChecklistAspect,
+        item_model=ChecklistItem,
+        criterion_model=MajorHazardCriterion,
+        published_at=None,
+    )
+    assert [(t.code, t.version) for t in created] == [("example-coal-open-pit", 2)]
+    old.refresh_from_db()
+    assert old.status == TemplateStatus.RETIRED
+    new = ChecklistTemplate.objects.get(code="example-coal-open-pit", version=2)
+    assert (new.status, new.based_on_id) == (TemplateStatus.PUBLISHED, old.pk)

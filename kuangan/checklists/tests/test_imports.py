@@ -237,7 +237,7 @@ def test_an_existing_version_is_refused_unless_imported_as_a_new_version():
     (copy,) = services.checklist_import(
         by=None, filename="x.xlsx", content=content, as_new_version=True
     )
-    assert (copy.code, copy.version, copy.status) == (original.code, 2, TemplateStatus.DRAFT)
+    assert (copy.code, copy.version, copy.status) == (original.code, 3, TemplateStatus.DRAFT)
     # A second import while that draft exists is refused (one draft per checklist).
     with pytest.raises(imports.ImportFailed) as exc:
         services.checklist_import(by=None, filename="x.xlsx", content=content, as_new_version=True)
@@ -267,7 +267,7 @@ def test_import_checklist_command(tmp_path, capsys):
     assert not ChecklistTemplate.objects.filter(code="nc-official-2023").exists()
     call_command("import_checklist", str(path), "--publish")
     t = ChecklistTemplate.objects.get(code="nc-official-2023")
-    assert t.status == TemplateStatus.PUBLISHED and t.items.count() == 99
+    assert t.status == TemplateStatus.PUBLISHED and t.items.count() == 100
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(_workbook([GOOD_ROW[:5] + ["COAL2020-99-01"] + GOOD_ROW[6:]]))
     before = counts()

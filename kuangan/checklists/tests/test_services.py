@@ -29,10 +29,10 @@ def _without_version(data: dict) -> dict:
 def test_new_draft_is_a_copy_of_the_last_version(admin):
     v1 = example("example-coal-underground")
     draft = services.checklist_draft_create(by=admin, template=v1)
-    assert (draft.code, draft.version, draft.status) == (v1.code, 2, TemplateStatus.DRAFT)
+    assert (draft.code, draft.version, draft.status) == (v1.code, 3, TemplateStatus.DRAFT)
     assert draft.based_on == v1
     assert _without_version(template_to_dict(draft)) == _without_version(template_to_dict(v1))
-    assert draft.items.count() == v1.items.count() == 109
+    assert draft.items.count() == v1.items.count() == 110
     assert AuditEvent.objects.filter(
         action=AuditAction.CREATED, object_id=str(draft.pk), actor=admin
     ).exists()

@@ -163,7 +163,7 @@ def test_import_upload_preview_confirm(client, admin, settings, tmp_path):
     done = client.post(reverse("checklists:import_confirm"))
     t = ChecklistTemplate.objects.get(code="op-official")
     assert done["Location"] == t.get_absolute_url()
-    assert (t.status, t.aspects.count(), t.items.count()) == (TemplateStatus.DRAFT, 16, 104)
+    assert (t.status, t.aspects.count(), t.items.count()) == (TemplateStatus.DRAFT, 16, 125)
     assert not list(tmp_path.glob("checklist-imports/*"))
     # Confirming twice imports nothing more.
     again = client.post(reverse("checklists:import_confirm"))
