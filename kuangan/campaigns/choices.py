@@ -66,6 +66,21 @@ class PriorityReason(models.TextChoices):
     SEVERE_HAZARD = "severe_hazard", _("Severe natural hazards")
 
 
+class SevereHazard(models.TextChoices):
+    """The registry's disaster attributes that make a mine's hazards severe (六(三) 灾害严重)."""
+
+    GAS_OUTBURST = "gas_outburst", _("Coal and gas outburst")
+    HIGH_GAS = "high_gas", _("High gas")
+    ROCKBURST = "rockburst", _("Rockburst")
+    SPONTANEOUS_COMBUSTION = "spontaneous_combustion", _("Prone to spontaneous combustion")
+    COMPLEX_HYDROGEOLOGY = "complex_hydrogeology", _("Complex or very complex hydrogeology")
+    FLOOD_THREAT = "flood_threat", _("Seriously threatened by water")
+    HIGH_SLOPE = "high_slope", _("High open-pit slope")
+    GEOHAZARD = "geohazard", _("Possibly affected by geological hazards")
+    TAILINGS_HEAD_TOP = "tailings_head_top", _("Head-top tailings pond")
+    TAILINGS_GRADE_1_OR_2 = "tailings_grade_1_or_2", _("Tailings pond of grade 1 or 2")
+
+
 # The notice's own words for each reason (English msgids; the Chinese translation is the
 # notice's text, quoted).
 NOTICE_WORDS = {

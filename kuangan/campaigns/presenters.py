@@ -15,6 +15,7 @@ from .choices import (
     InspectionReason,
     PriorityLevel,
     PriorityReason,
+    SevereHazard,
 )
 from .models import Campaign
 
@@ -60,6 +61,13 @@ def explain(state: dict[str, Any], campaign: Campaign | None) -> dict[str, Any]:
         "checklist": ChecklistFamily(v.checklist).label,
         "priority_label": PriorityLevel(v.priority.level).label,
         "priority_items": _items(PriorityReason, v.priority.reasons),
+        "hazard_labels": [str(SevereHazard(h).label) for h in v.priority.hazards],
+        "priority_note": ""
+        if v.inspection.in_scope
+        else _(
+            "Inspection priority and the flood-season deadline are given only to mines in the "
+            "key-inspection scope."
+        ),
         "flood_words": NOTICE_WORDS["flood"] if v.priority.inspect_before else "",
         "json": rules.evaluate(state, verdicts.thresholds(campaign)),
     }

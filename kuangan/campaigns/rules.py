@@ -46,6 +46,19 @@ INSPECTION_REASONS = (
     "tailings_grade_3_or_above",
 )
 PRIORITY_REASONS = ("regulator_concern", "severe_hazard")
+# The registry's disaster attributes that make a hazard severe (六(三) “灾害严重”), in order.
+SEVERE_HAZARDS = (
+    "gas_outburst",
+    "high_gas",
+    "rockburst",
+    "spontaneous_combustion",
+    "complex_hydrogeology",
+    "flood_threat",
+    "high_slope",
+    "geohazard",
+    "tailings_head_top",
+    "tailings_grade_1_or_2",
+)
 CHECKLIST_FAMILIES = ("coal_underground", "coal_open_pit", "non_coal")
 HIGH, NORMAL = "high", "normal"
 
@@ -82,11 +95,14 @@ class MineFacts:
     gas_class: str = ""
     hydro_class: str = ""
     rockburst: bool = False
+    spontaneous_combustion: bool = False
     geohazard_exposed: bool = False
+    flood_threat: bool = False
     regulator_concern: bool = False
 
 
 FACT_FIELDS = tuple(f.name for f in fields(MineFacts))
+_BOOL_FIELDS = tuple(f.name for f in fields(MineFacts) if f.type in ("bool", bool))
 
 
 def _num(value: object) -> Decimal | None:
@@ -107,6 +123,10 @@ def facts(data: Mapping | MineFacts) -> MineFacts:
     for k in ("gas_class", "hydro_class"):
         if k in values and values[k] is None:
             values[k] = ""
+    for k in _BOOL_FIELDS:
+        # A history row written before a fact existed has no value for it: not set.
+        if k in values and values[k] is None:
+            values[k] = False
     if values.get("conversion") in (None, ""):
         values["conversion"] = "none"
     return MineFacts(**values)
@@ -126,6 +146,7 @@ class Priority:
     level: str
     reasons: tuple[str, ...] = ()
     inspect_before: dt.date | None = None
+    hazards: tuple[str, ...] = ()  # which severe hazards (shown on pages; not in the JSON)
 
     def as_dict(self) -> dict:
         return {
@@ -149,6 +170,21 @@ def effectively_operating(m: MineFacts) -> bool:
     Producing, constructing or rectifying; or a long shutdown that is resuming or has people
     working, which is handled as an operating mine everywhere."""
     return m.status in OPERATING_STATUSES or _shutdown_exception(m)
+
+
+def normally_producing_or_constructing(m: MineFacts) -> bool:
+    """四(二)7: “所有正常生产建设煤矿” / “所有正常生产建设的金属非金属地下矿山”, read against 二:
+    “所有正常生产、建设、整改的……” lists 整改 apart, so a rectifying mine is in the campaign but
+    not “正常生产建设”; “启动复工复产、有人员作业的长期停产停建矿山，必须按照正常生产建设矿山进行
+    综合整治”.
+
+    Producing or constructing; a rectifying mine that has resumed production (``resuming``);
+    or a long shutdown that is resuming or has people working."""
+    return (
+        m.status in (PRODUCING, CONSTRUCTING)
+        or (m.status == RECTIFYING and m.resuming)
+        or _shutdown_exception(m)
+    )
 
 
 def unmanned_shutdown(m: MineFacts) -> bool:
@@ -189,17 +225,19 @@ def inspection_scope(m: MineFacts, t: Thresholds | None = None) -> ScopeResult:
     场，以及井工转露天开采、可采储量不足 3 年、利用上部露天采坑排放尾砂的金属非金属露天矿山；
     所有尾矿库‘头顶库’和无主库，以及三等及以上尾矿库。”
 
-    Every applying reason, in this order: ``coal_operating``, ``metal_underground_operating``,
-    ``metal_underground_unsealed_shutdown`` (an unmanned long shutdown without both the
+    Every applying reason, in this order: ``coal_operating``, ``metal_underground_operating``
+    (both: ``normally_producing_or_constructing``; a rectifying mine is not, unless it has
+    resumed production), ``metal_underground_unsealed_shutdown`` (an unmanned long shutdown without both the
     electronic seal and the physical closure), ``open_pit_slope_100m`` (slope ≥ threshold),
-    ``dump_height_100m`` (metal mine, dump ≥ threshold), ``underground_to_open_pit``,
+    ``dump_height_100m`` (metal mine, dump ≥ threshold), ``underground_to_open_pit`` (a metal
+    mine converting from underground to open-pit mining, whichever way it is registered),
     ``reserves_under_3y`` (known reserves < threshold), ``open_pit_tailings_discharge`` — the
     open-pit and dump reasons for a mine in campaign scope only — and ``tailings_head_top``,
     ``tailings_ownerless``, ``tailings_grade_3_or_above`` (grade 1 is the largest) for a
     tailings pond that is not closed."""
     t = t or Thresholds()
     reasons: list[str] = []
-    operating = effectively_operating(m)
+    operating = normally_producing_or_constructing(m)
     in_campaign = campaign_scope(m).in_scope
     if m.kind in COAL and operating:
         reasons.append("coal_operating")
@@ -216,7 +254,7 @@ def inspection_scope(m: MineFacts, t: Thresholds | None = None) -> ScopeResult:
         reasons.append("open_pit_slope_100m")
     if m.kind in METAL and in_campaign and dump is not None and dump >= t.dump_m:
         reasons.append("dump_height_100m")
-    if m.kind == METAL_OPEN_PIT and in_campaign and m.conversion == "underground_to_open_pit":
+    if m.kind in METAL and in_campaign and m.conversion == "underground_to_open_pit":
         reasons.append("underground_to_open_pit")
     if (
         m.kind == METAL_OPEN_PIT
@@ -254,40 +292,65 @@ def checklist_family(m: MineFacts) -> str:
 # --- 六(三)、重点检查阶段: 优先 ------------------------------------------------------------
 
 
-def severe_hazard(m: MineFacts) -> bool:
-    """六(三): “灾害严重的矿山”: coal and gas outburst or high gas, rockburst, complex or very
-    complex hydrogeology, a head-top tailings pond, or a tailings pond of grade 1 or 2."""
-    return (
-        m.gas_class in ("outburst", "high")
-        or m.rockburst
-        or m.hydro_class in ("complex", "very_complex")
-        or (m.kind == TAILINGS_POND and (m.head_top or m.tailings_grade in (1, 2)))
-    )
+def severe_hazards(m: MineFacts, t: Thresholds | None = None) -> tuple[str, ...]:
+    """六(三): “灾害严重的矿山”: the disaster attributes of the registry that make a hazard
+    severe, in the order of ``SEVERE_HAZARDS``: coal and gas outburst, high gas, rockburst,
+    spontaneous combustion, complex or very complex hydrogeology, a serious threat of water
+    (``flood_threat``), a high open-pit slope (at or above the campaign's slope threshold),
+    exposure to geological hazards, a head-top tailings pond, a tailings pond of grade 1 or 2."""
+    t = t or Thresholds()
+    slope = _num(m.slope_height_m)
+    found = {
+        "gas_outburst": m.gas_class == "outburst",
+        "high_gas": m.gas_class == "high",
+        "rockburst": m.rockburst,
+        "spontaneous_combustion": m.spontaneous_combustion,
+        "complex_hydrogeology": m.hydro_class in ("complex", "very_complex"),
+        "flood_threat": m.flood_threat,
+        "high_slope": m.kind in (COAL_OPEN_PIT, METAL_OPEN_PIT)
+        and slope is not None
+        and slope >= t.slope_m,
+        "geohazard": m.geohazard_exposed,
+        "tailings_head_top": m.kind == TAILINGS_POND and m.head_top,
+        "tailings_grade_1_or_2": m.kind == TAILINGS_POND and m.tailings_grade in (1, 2),
+    }
+    return tuple(code for code in SEVERE_HAZARDS if found[code])
+
+
+def severe_hazard(m: MineFacts, t: Thresholds | None = None) -> bool:
+    """六(三): “灾害严重的矿山” (any of ``severe_hazards``)."""
+    return bool(severe_hazards(m, t))
 
 
 def flood_deadline_applies(m: MineFacts) -> bool:
-    """六(三): “对受水害威胁严重和可能受地质灾害影响的矿山要在汛期到来前完成检查。”: complex or
-    very complex hydrogeology, or exposed to geological hazards."""
-    return m.hydro_class in ("complex", "very_complex") or m.geohazard_exposed
+    """六(三): “对受水害威胁严重和可能受地质灾害影响的矿山要在汛期到来前完成检查。”: the mine is
+    flagged as seriously threatened by water (``flood_threat``, any kind: a tailings pond or an
+    open pit too), its hydrogeology is complex or very complex, or it is exposed to geological
+    hazards."""
+    return m.flood_threat or m.hydro_class in ("complex", "very_complex") or m.geohazard_exposed
 
 
 def priority(m: MineFacts, t: Thresholds | None = None) -> Priority:
-    """六(三): “对研判不放心的、灾害严重的矿山优先安排检查，对受水害威胁严重和可能受地质灾害
-    影响的矿山要在汛期到来前完成检查。”
+    """六(三)、重点检查阶段: “……按照‘分级分类’原则明确每个执法工作组负责检查的矿山名单……对研判
+    不放心的、灾害严重的矿山优先安排检查，对受水害威胁严重和可能受地质灾害影响的矿山要在汛期到来
+    前完成检查。”
 
-    ``high`` with the reasons ``regulator_concern`` and/or ``severe_hazard``, else ``normal``;
-    ``inspect_before`` is the campaign's flood-season start for a mine seriously threatened by
-    water (complex or very complex hydrogeology) or exposed to geological hazards, else None.
-    The priority is a property of the mine; whether it is inspected at all is
-    ``inspection_scope``."""
+    The priority orders the key inspections, so it is given only to a mine in key-inspection
+    scope (``inspection_scope``); any other mine is ``normal`` with no reason, no hazard and no
+    deadline. Within the scope: ``high`` with the reasons ``regulator_concern`` and/or
+    ``severe_hazard`` (``hazards`` lists which), else ``normal``; ``inspect_before`` is the
+    campaign's flood-season start for a mine of ``flood_deadline_applies``, else None."""
     t = t or Thresholds()
+    if not inspection_scope(m, t).in_scope:
+        return Priority(NORMAL)
     reasons = []
     if m.regulator_concern:
         reasons.append("regulator_concern")
-    if severe_hazard(m):
+    hazards = severe_hazards(m, t)
+    if hazards:
         reasons.append("severe_hazard")
     before = t.flood_season_start if flood_deadline_applies(m) else None
-    return Priority(HIGH if reasons else NORMAL, tuple(reasons), before)
+    return Priority(HIGH if reasons else NORMAL, tuple(reasons), before, hazards)
 
 
 def evaluate(data: Mapping | MineFacts, t: Thresholds | None = None) -> dict:

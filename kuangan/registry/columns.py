@@ -248,9 +248,30 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ),
     _bool_col("冲击地压", "rockburst", gettext_lazy("是/否. Underground mines only.")),
     _bool_col(
+        "自燃倾向",
+        "spontaneous_combustion",
+        gettext_lazy(
+            "是/否. Coal seams or ores prone to spontaneous combustion; not for tailings ponds."
+        ),
+    ),
+    _bool_col(
         "受地质灾害影响",
         "geohazard_exposed",
         gettext_lazy("是/否. The mine is threatened by geological hazards."),
+    ),
+    _bool_col(
+        "受水害威胁严重",
+        "flood_threat",
+        gettext_lazy(
+            "是/否. Any kind of mine, tailings ponds and open pits too; 是 needs the basis column."
+        ),
+    ),
+    ColumnSpec(
+        "受水害威胁严重依据",
+        "flood_threat_basis",
+        parse_text,
+        help=gettext_lazy("Why the mine is seriously threatened by water; required with 是."),
+        width=28,
     ),
     _num_col("边坡高度(米)", "slope_height_m", gettext_lazy("Open-pit mines only; metres.")),
     _num_col(
@@ -283,8 +304,8 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "conversion",
         choice_parser(CONVERSION_WORDS, Conversion.NONE),
         help=gettext_lazy(
-            "无, 露天转井工 (an underground mine converted from open pit) or 井工转露天 (an "
-            "open-pit mine converted from underground). Blank means 无."
+            "无, 露天转井工 or 井工转露天: a mine converting its way of mining, whichever way "
+            "it is registered under; not for tailings ponds. Blank means 无."
         ),
         choices=_first(CONVERSION_WORDS),
         width=12,

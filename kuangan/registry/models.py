@@ -115,12 +115,16 @@ KIND_FIELDS: dict[str, frozenset[str]] = {
     "gas_class": frozenset({MineKind.COAL_UNDERGROUND}),
     "hydro_class": MINE_KINDS_NOT_TAILINGS,
     "rockburst": UNDERGROUND_KINDS,
+    "spontaneous_combustion": MINE_KINDS_NOT_TAILINGS,
     "design_capacity": MINE_KINDS_NOT_TAILINGS,
 }
-# A conversion names the mine's present way of mining.
+# 露天转井工 / 井工转露天 (special rectifications 四(一)6(3) and (4)) are states of a mine while
+# it converts: recorded whichever way of mining the mine is registered under (an open pit
+# becoming underground is still registered as an open pit until the conversion is done). A
+# tailings pond has none.
 CONVERSION_KINDS: dict[str, frozenset[str]] = {
-    Conversion.UNDERGROUND_TO_OPEN_PIT: OPEN_PIT_KINDS,
-    Conversion.OPEN_PIT_TO_UNDERGROUND: UNDERGROUND_KINDS,
+    Conversion.UNDERGROUND_TO_OPEN_PIT: MINE_KINDS_NOT_TAILINGS,
+    Conversion.OPEN_PIT_TO_UNDERGROUND: MINE_KINDS_NOT_TAILINGS,
 }
 
 # Fields the campaign rules read: every change of one of them is kept in MineHistory.
@@ -142,11 +146,14 @@ RULE_FIELDS = (
     "gas_class",
     "hydro_class",
     "rockburst",
+    "spontaneous_combustion",
     "geohazard_exposed",
+    "flood_threat",
     "regulator_concern",
 )
-# Also kept in the history: where the mine is and who owns it (its scope of visibility).
-HISTORY_FIELDS = (*RULE_FIELDS, "region_id", "enterprise_id")
+# Also kept in the history: where the mine is and who owns it (its scope of visibility), and
+# the basis of the water-threat flag (the reason of a rule input, not an input itself).
+HISTORY_FIELDS = (*RULE_FIELDS, "flood_threat_basis", "region_id", "enterprise_id")
 # The facts that decide a mine's jurisdiction, scope and rules are the regulator's: the
 # enterprise asks for a change (``ChangeRequest``) and the county approves it. The contacts
 # and the position (principal, phone, coordinates) either side keeps up to date.
@@ -156,6 +163,7 @@ MINE_OWNERSHIP = Ownership(
         "enterprise",
         "region",
         *RULE_FIELDS,
+        "flood_threat_basis",
         "design_capacity",
         "mining_licence_no",
         "mining_licence_valid_until",
@@ -273,7 +281,31 @@ class Mine(VersionedModel, TimeStampedModel):
         _("hydrogeological type"), max_length=14, choices=HydroClass.choices, blank=True
     )
     rockburst = models.BooleanField(_("rockburst"), default=False)
+    spontaneous_combustion = models.BooleanField(
+        _("prone to spontaneous combustion"),
+        default=False,
+        help_text=_(
+            "Coal seams or ores classed as prone to spontaneous combustion (容易自燃 or 自燃)."
+        ),
+    )
     geohazard_exposed = models.BooleanField(_("exposed to geological hazards"), default=False)
+    flood_threat = models.BooleanField(
+        _("seriously threatened by water"),
+        default=False,
+        help_text=_(
+            "受水害威胁严重, judged by the regulator for any kind of mine (a tailings pond or an "
+            "open pit too), whatever the hydrogeological type; give its basis."
+        ),
+    )
+    flood_threat_basis = models.CharField(
+        _("basis of the water threat"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Why the mine is seriously threatened by water (e.g. a river or reservoir above "
+            "the workings, old flooded workings, the flood level of the catchment)."
+        ),
+    )
     regulator_concern = models.BooleanField(
         _("regulator concern"),
         default=False,
@@ -335,16 +367,12 @@ class Mine(VersionedModel, TimeStampedModel):
                 for f in ("slope_height_m", "dump_height_m", "reserve_years", "design_capacity")
             ],
             models.CheckConstraint(
-                condition=Q(conversion=Conversion.NONE)
-                | Q(
-                    conversion=Conversion.UNDERGROUND_TO_OPEN_PIT,
-                    kind__in=sorted(OPEN_PIT_KINDS),
-                )
-                | Q(
-                    conversion=Conversion.OPEN_PIT_TO_UNDERGROUND,
-                    kind__in=sorted(UNDERGROUND_KINDS),
-                ),
+                condition=Q(conversion=Conversion.NONE) | ~Q(kind="tailings_pond"),
                 name="mine_conversion_fits_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(flood_threat=False) | ~Q(flood_threat_basis=""),
+                name="mine_flood_threat_has_basis",
             ),
             # The kind-specific attributes (KIND_FIELDS), written out for the migration.
             models.CheckConstraint(
@@ -389,6 +417,10 @@ class Mine(VersionedModel, TimeStampedModel):
                 condition=Q(rockburst=False)
                 | Q(kind__in=["coal_underground", "metal_underground"]),
                 name="mine_rockburst_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(spontaneous_combustion=False) | ~Q(kind="tailings_pond"),
+                name="mine_spontaneous_combustion_kind",
             ),
             models.CheckConstraint(
                 condition=Q(design_capacity__isnull=True) | ~Q(kind="tailings_pond"),
@@ -445,6 +477,11 @@ class Mine(VersionedModel, TimeStampedModel):
                     _("A %(kind)s cannot have the conversion “%(conversion)s”.")
                     % {"kind": kind_label, "conversion": Conversion(self.conversion).label},
                 )
+        if self.flood_threat and not (self.flood_threat_basis or "").strip():
+            add(
+                "flood_threat_basis",
+                _("Give the basis on which the mine is judged seriously threatened by water."),
+            )
         if (self.longitude is None) != (self.latitude is None):
             add(
                 "latitude" if self.latitude is None else "longitude",

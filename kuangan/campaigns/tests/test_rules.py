@@ -90,9 +90,49 @@ def test_all_producing_and_constructing_coal_mines_are_inspected(kind):
     # “煤矿检查范围为：所有正常生产建设煤矿”
     assert inspection(mine(kind, "producing")) == ["coal_operating"]
     assert inspection(mine(kind, "constructing")) == ["coal_operating"]
-    assert inspection(mine(kind, "rectifying")) == ["coal_operating"]
+    assert inspection(mine(kind, "rectifying")) == []
     assert inspection(mine(kind, "long_shutdown")) == []
     assert inspection(mine(kind, "closed")) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("coal_underground", "coal_operating"),
+        ("coal_open_pit", "coal_operating"),
+        ("metal_underground", "metal_underground_operating"),
+    ],
+)
+def test_a_rectifying_mine_is_in_the_campaign_but_not_in_key_inspection(kind, reason):
+    """二: “所有正常生产、建设、整改的煤矿、金属非金属矿山” lists 整改 apart from 正常生产、建设;
+    四(二)7 / 六(三): “煤矿检查范围为：所有正常生产建设煤矿” and “所有正常生产建设的金属非金属
+    地下矿山”. A mine in 整改 is in the campaign, not in the key inspection; once it has resumed
+    production (复工复产) it is inspected as a producing mine."""
+    rectifying = mine(kind, "rectifying")
+    assert rules.campaign_scope(rectifying) == rules.ScopeResult(True, ("operating",))
+    assert rules.inspection_scope(rectifying, T) == rules.ScopeResult(False, ())
+    assert not rules.normally_producing_or_constructing(rectifying)
+    resumed = mine(kind, "rectifying", resuming=True)
+    assert rules.normally_producing_or_constructing(resumed)
+    assert rules.campaign_scope(resumed).in_scope
+    assert inspection(resumed) == [reason]
+    # People working at a rectifying mine do the rectification: that is not production.
+    assert inspection(mine(kind, "rectifying", personnel_on_site=True)) == []
+
+
+def test_a_rectifying_mine_gets_no_priority_until_it_resumes():
+    """六(三): “对研判不放心的、灾害严重的矿山优先安排检查，对受水害威胁严重……的矿山要在汛期到来前
+    完成检查” orders the key inspections of 四(二)7 (“所有正常生产建设煤矿”): a rectifying mine,
+    outside them, has no priority and no flood-season deadline."""
+    facts = {"gas_class": "outburst", "hydro_class": "complex", "regulator_concern": True}
+    p = rules.priority(mine("coal_underground", "rectifying", **facts), T)
+    assert (p.level, p.reasons, p.inspect_before, p.hazards) == ("normal", (), None, ())
+    p = rules.priority(mine("coal_underground", "rectifying", resuming=True, **facts), T)
+    assert (p.level, p.reasons, p.inspect_before) == (
+        "high",
+        ("regulator_concern", "severe_hazard"),
+        FLOOD,
+    )
 
 
 def test_a_long_shutdown_coal_mine_with_people_on_site_is_inspected_as_operating():
@@ -174,6 +214,34 @@ def test_an_open_pit_converted_from_underground_is_inspected():
     m = mine("metal_open_pit", conversion="underground_to_open_pit")
     assert inspection(m) == ["underground_to_open_pit"]
     assert inspection(mine("metal_open_pit", conversion="none")) == []
+
+
+def test_a_conversion_to_open_pit_counts_whichever_way_the_mine_is_registered():
+    """四(二)7: “以及井工转露天开采……的金属非金属露天矿山”; 四(一)6(4): “井工转露天开采的矿山要
+    深刻吸取事故教训，全面开展排查整治”. A metal mine still registered as underground while it
+    converts to open-pit mining is such a mine: in key inspection even while rectifying."""
+    m = mine("metal_underground", "rectifying", conversion="underground_to_open_pit")
+    assert inspection(m) == ["underground_to_open_pit"]
+    # Producing, it is inspected as an underground mine as well.
+    m = mine("metal_underground", conversion="underground_to_open_pit")
+    assert inspection(m) == ["metal_underground_operating", "underground_to_open_pit"]
+    # Out of the campaign (an unmanned sealed shutdown), the conversion alone does not count.
+    m = mine(
+        "metal_underground",
+        "long_shutdown",
+        conversion="underground_to_open_pit",
+        electronic_seal=True,
+        physically_sealed=True,
+    )
+    assert inspection(m) == []
+
+
+@pytest.mark.parametrize("kind", ["metal_open_pit", "metal_underground"])
+def test_a_conversion_from_open_pit_to_underground_is_no_key_inspection_reason(kind):
+    # 四(二)7 names only “井工转露天开采” among the open-pit conditions; 露天转井工 is the
+    # special rectification 四(一)6(3), not a key-inspection condition.
+    m = mine(kind, "rectifying", conversion="open_pit_to_underground")
+    assert inspection(m) == []
 
 
 @pytest.mark.parametrize(
@@ -272,24 +340,39 @@ def test_a_mine_the_regulator_is_not_at_ease_with_is_high_priority():
 
 
 @pytest.mark.parametrize(
-    "facts",
+    ("facts", "hazard"),
     [
-        {"gas_class": "outburst"},
-        {"gas_class": "high"},
-        {"rockburst": True},
-        {"hydro_class": "complex"},
-        {"hydro_class": "very_complex"},
-        {"kind": "tailings_pond", "head_top": True},
-        {"kind": "tailings_pond", "tailings_grade": 1},
-        {"kind": "tailings_pond", "tailings_grade": 2},
+        ({"gas_class": "outburst"}, "gas_outburst"),
+        ({"gas_class": "high"}, "high_gas"),
+        ({"rockburst": True}, "rockburst"),
+        ({"spontaneous_combustion": True}, "spontaneous_combustion"),
+        ({"hydro_class": "complex"}, "complex_hydrogeology"),
+        ({"hydro_class": "very_complex"}, "complex_hydrogeology"),
+        ({"flood_threat": True}, "flood_threat"),
+        ({"geohazard_exposed": True}, "geohazard"),
+        ({"kind": "metal_open_pit", "slope_height_m": Decimal(100)}, "high_slope"),
+        ({"kind": "coal_open_pit", "slope_height_m": Decimal(120)}, "high_slope"),
+        ({"kind": "tailings_pond", "head_top": True}, "tailings_head_top"),
+        ({"kind": "tailings_pond", "tailings_grade": 1}, "tailings_grade_1_or_2"),
+        ({"kind": "tailings_pond", "tailings_grade": 2}, "tailings_grade_1_or_2"),
     ],
 )
-def test_severe_hazards_are_high_priority(facts):
-    # “灾害严重的矿山优先安排检查”
+def test_severe_hazards_are_high_priority(facts, hazard):
+    """六(三): “对……灾害严重的矿山优先安排检查”: every disaster attribute of the registry counts
+    (outburst, high gas, rockburst, spontaneous combustion, water, high slope, geohazard,
+    head-top or large tailings ponds)."""
     kind = facts.pop("kind", "coal_underground")
     p = rules.priority(mine(kind, **facts), T)
     assert p.level == "high"
     assert p.reasons == ("severe_hazard",)
+    assert p.hazards == (hazard,)
+
+
+def test_a_slope_below_the_threshold_is_not_a_severe_hazard():
+    # The high-slope hazard uses the campaign's slope threshold (“100 米及以上”).
+    m = mine("coal_open_pit", slope_height_m=Decimal("99.9"))
+    assert rules.severe_hazards(m, T) == ()
+    assert rules.severe_hazards(m, Thresholds(slope_m=Decimal(90))) == ("high_slope",)
 
 
 @pytest.mark.parametrize(
@@ -300,6 +383,11 @@ def test_severe_hazards_are_high_priority(facts):
         {"hydro_class": "simple"},
         {"kind": "tailings_pond", "tailings_grade": 3},
         {"kind": "tailings_pond", "ownerless": True},
+        {
+            "kind": "metal_open_pit",
+            "slope_height_m": Decimal("99.9"),
+            "dump_height_m": Decimal(200),
+        },
     ],
 )
 def test_ordinary_mines_are_normal_priority(facts):
@@ -327,9 +415,63 @@ def test_water_and_geohazard_threatened_mines_are_inspected_before_the_flood_sea
     assert rules.priority(mine(**facts), T).inspect_before == before
 
 
-def test_a_geohazard_exposed_mine_without_severe_hazard_keeps_normal_level_with_a_deadline():
+def test_a_geohazard_exposed_mine_is_severe_and_inspected_before_the_flood_season():
+    # “灾害严重” and “可能受地质灾害影响的矿山要在汛期到来前完成检查”
+    p = rules.priority(
+        mine("metal_open_pit", slope_height_m=Decimal(150), geohazard_exposed=True), T
+    )
+    assert (p.level, p.inspect_before) == ("high", FLOOD)
+    assert p.hazards == ("high_slope", "geohazard")
+
+
+def test_a_geohazard_exposed_mine_outside_key_inspection_has_no_deadline():
+    # Priority is given within the key-inspection scope only (an ordinary open pit is out).
     p = rules.priority(mine("metal_open_pit", geohazard_exposed=True), T)
-    assert (p.level, p.inspect_before) == ("normal", FLOOD)
+    assert (p.level, p.reasons, p.inspect_before) == ("normal", (), None)
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"kind": "tailings_pond", "tailings_grade": 3},
+        {"kind": "metal_open_pit", "slope_height_m": Decimal(100)},
+    ],
+)
+def test_the_water_threat_flag_sets_the_flood_season_deadline(facts):
+    """六(三): “对受水害威胁严重和可能受地质灾害影响的矿山要在汛期到来前完成检查”. A tailings pond
+    and an open pit have no hydrogeological type to show it: the mine's own flag
+    ``flood_threat`` (受水害威胁严重) does."""
+    kind = facts.pop("kind")
+    plain = rules.priority(mine(kind, **facts), T)
+    assert plain.inspect_before is None
+    threatened = rules.priority(mine(kind, flood_threat=True, **facts), T)
+    assert threatened.inspect_before == FLOOD
+    assert threatened.level == "high"
+    assert "flood_threat" in threatened.hazards
+
+
+def test_the_water_threat_flag_works_beside_the_hydrogeological_type():
+    # Either the flag or a complex hydrogeology is enough; a simple type does not lift the flag.
+    m = mine("metal_underground", hydro_class="simple", flood_threat=True)
+    assert rules.flood_deadline_applies(m)
+    assert rules.priority(m, T).inspect_before == FLOOD
+    assert not rules.flood_deadline_applies(mine("metal_underground", hydro_class="medium"))
+
+
+def test_a_water_threatened_pond_outside_key_inspection_has_no_priority():
+    # A grade-4 pond that is neither head-top nor ownerless is out of 四(二)7's scope.
+    m = mine("tailings_pond", tailings_grade=4, flood_threat=True)
+    assert not rules.inspection_scope(m, T).in_scope
+    p = rules.priority(m, T)
+    assert (p.level, p.reasons, p.inspect_before, p.hazards) == ("normal", (), None, ())
+
+
+def test_history_rows_without_the_new_facts_read_as_not_set():
+    # A MineHistory state written before these facts existed has None for them.
+    m = rules.facts(
+        {"kind": "tailings_pond", "status": "producing", "flood_threat": None, "head_top": None}
+    )
+    assert (m.flood_threat, m.head_top, m.spontaneous_combustion) == (False, False, False)
 
 
 def test_the_flood_season_start_is_the_campaigns():
@@ -398,7 +540,9 @@ facts_strategy = st.builds(
     gas_class=st.sampled_from(["", "low", "high", "outburst"]),
     hydro_class=st.sampled_from(["", "simple", "medium", "complex", "very_complex"]),
     rockburst=st.booleans(),
+    spontaneous_combustion=st.booleans(),
     geohazard_exposed=st.booleans(),
+    flood_threat=st.booleans(),
     regulator_concern=st.booleans(),
 )
 unrelated = st.dictionaries(
@@ -438,6 +582,12 @@ def test_verdict_invariants(m):
     assert order == sorted(set(order))
     assert v.inspection.in_scope == bool(v.inspection.reasons)
     assert (v.priority.level == "high") == bool(v.priority.reasons)
+    # 六(三)'s priority and flood-season deadline are given within the key-inspection scope only.
+    if not v.inspection.in_scope:
+        assert v.priority == rules.Priority("normal")
+    # A rectifying mine is inspected only as resumed or for a condition of its own.
+    if m.status == "rectifying" and not m.resuming:
+        assert not {"coal_operating", "metal_underground_operating"} & set(v.inspection.reasons)
 
 
 def test_random_rows_in_any_order_give_the_same_verdicts():

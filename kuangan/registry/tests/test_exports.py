@@ -52,6 +52,7 @@ def varied_registry() -> list[Mine]:
             gas_class=GasClass.OUTBURST,
             hydro_class=HydroClass.VERY_COMPLEX,
             rockburst=True,
+            spontaneous_combustion=True,
             conversion=Conversion.OPEN_PIT_TO_UNDERGROUND,
             reserve_years=Decimal("2.9"),
             design_capacity=Decimal("45.25"),
@@ -73,6 +74,8 @@ def varied_registry() -> list[Mine]:
             status=MineStatus.CONSTRUCTING,
             slope_height_m=Decimal("100.0"),
             dump_height_m=Decimal("99.9"),
+            # 露天转井工, still registered as an open pit (issue 11).
+            conversion=Conversion.OPEN_PIT_TO_UNDERGROUND,
         ),
         make_mine(
             "220621",
@@ -108,6 +111,8 @@ def varied_registry() -> list[Mine]:
             tailings_grade=1,
             head_top=True,
             ownerless=True,
+            flood_threat=True,
+            flood_threat_basis="库区下游紧邻村庄，汛期行洪",
         ),
     ]
 
@@ -163,6 +168,9 @@ def test_export_import_into_an_empty_registry_and_export_again_round_trips(db):
             "personnel_on_site",
             "tailings_into_open_pit",
             "geohazard_exposed",
+            "spontaneous_combustion",
+            "flood_threat",
+            "flood_threat_basis",
         ):
             assert getattr(mine, name) == before[name], (mine.code, name)
     assert Enterprise.objects.get(name="江源煤业有限公司").parent.name == "白山测试矿业集团"

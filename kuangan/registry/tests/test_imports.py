@@ -163,6 +163,43 @@ def issues(result) -> list[tuple]:
 # --- a valid file -----------------------------------------------------------------------------
 
 
+def test_an_open_pit_converting_to_underground_and_a_water_threatened_pond_import(importer):
+    """四(一)6(3) 露天转井工: an open pit converting to underground mining is registered as an open
+    pit with the conversion (it used to be refused); 六(三) 受水害威胁严重: a tailings pond carries
+    the flag with its basis."""
+    rows = [
+        mine_row(
+            {
+                "矿山名称": "江源露天转井工矿",
+                "矿山类型": "金属非金属露天矿山",
+                "瓦斯等级": "",
+                "开采方式转换": "露天转井工",
+                "自燃倾向": "是",
+            }
+        ),
+        tailings_row({"受水害威胁严重": "是", "受水害威胁严重依据": "下游紧邻河道，汛期行洪"}),
+    ]
+    result = run(importer, rows)
+    assert result.errors == []
+    pit = Mine.objects.get(name="江源露天转井工矿")
+    assert (pit.kind, pit.conversion) == (
+        MineKind.METAL_OPEN_PIT,
+        Conversion.OPEN_PIT_TO_UNDERGROUND,
+    )
+    assert pit.spontaneous_combustion is True
+    pond = Mine.objects.get(name="江源尾矿库")
+    assert pond.flood_threat is True
+    assert pond.flood_threat_basis == "下游紧邻河道，汛期行洪"
+    assert MineHistory.objects.get(mine=pond).state["flood_threat_basis"] == pond.flood_threat_basis
+
+
+def test_a_water_threat_without_its_basis_is_refused(importer):
+    result = run(importer, [tailings_row({"受水害威胁严重": "是"})])
+    assert not result.ok
+    assert [e.column for e in result.errors] == ["受水害威胁严重依据"]
+    assert not Mine.objects.filter(name="江源尾矿库").exists()
+
+
 def test_a_valid_file_registers_mines_and_enterprises(importer):
     group = make_enterprise("220600", credit_code=GROUP_CC, name="白山测试矿业集团")
     rows = [
@@ -365,7 +402,8 @@ BAD_CELLS = [
     ({"边坡高度(米)": "abc"}, "边坡高度(米)", "abc", ""),
     ({"可采储量年限(年)": "-1"}, "可采储量年限(年)", "-1", ""),
     ({"可采储量年限(年)": "1.25"}, "可采储量年限(年)", "1.25", ""),
-    ({"开采方式转换": "井工转露天"}, "开采方式转换", "井工转露天", ""),
+    ({"开采方式转换": "井转露"}, "开采方式转换", "井转露", "井工转露天"),
+    ({"受水害威胁严重": "是"}, "受水害威胁严重依据", "", ""),
     ({"瓦斯等级": "中瓦斯"}, "瓦斯等级", "中瓦斯", "低瓦斯"),
     ({"矿山名称": ""}, "矿山名称", "", ""),
     ({"企业名称": ""}, "企业名称", "", ""),

@@ -11,9 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from kuangan.campaigns import rules
-from kuangan.registry.choices import MineKind, MineStatus
+from kuangan.registry.choices import MINE_KINDS_NOT_TAILINGS, MineKind, MineStatus
 from kuangan.registry.models import (
+    HISTORY_FIELDS,
     KIND_FIELDS,
+    MINE_OWNERSHIP,
+    RULE_FIELDS,
     Enterprise,
     Mine,
     UnmannedShutdownMine,
@@ -42,6 +45,7 @@ NOT_APPLICABLE = {
     (MineKind.TAILINGS_POND, "gas_class", "low"),
     (MineKind.TAILINGS_POND, "dump_height_m", Decimal(10)),
     (MineKind.TAILINGS_POND, "design_capacity", Decimal(10)),
+    (MineKind.TAILINGS_POND, "spontaneous_combustion", True),
 }
 
 
@@ -103,6 +107,7 @@ def test_attributes_that_apply_are_accepted(kind):
             "gas_class": "outburst",
             "hydro_class": "complex",
             "rockburst": True,
+            "spontaneous_combustion": True,
             "design_capacity": Decimal(30),
         }[field]
         fields[field] = value
@@ -112,25 +117,57 @@ def test_attributes_that_apply_are_accepted(kind):
     assert mine.code.startswith("KA220605")
 
 
-@pytest.mark.parametrize(
-    ("kind", "conversion", "ok"),
-    [
-        (MineKind.METAL_OPEN_PIT, "underground_to_open_pit", True),
-        (MineKind.COAL_OPEN_PIT, "underground_to_open_pit", True),
-        (MineKind.METAL_UNDERGROUND, "underground_to_open_pit", False),
-        (MineKind.METAL_UNDERGROUND, "open_pit_to_underground", True),
-        (MineKind.METAL_OPEN_PIT, "open_pit_to_underground", False),
-        (MineKind.TAILINGS_POND, "open_pit_to_underground", False),
-    ],
-)
-def test_a_conversion_names_the_present_way_of_mining(kind, conversion, ok):
+@pytest.mark.parametrize("kind", sorted(MINE_KINDS_NOT_TAILINGS))
+@pytest.mark.parametrize("conversion", ["underground_to_open_pit", "open_pit_to_underground"])
+def test_a_conversion_is_recorded_whichever_way_the_mine_is_registered(kind, conversion):
+    """四(一)6(3) “露天转井工开采的矿山” and (4) “井工转露天开采的矿山” are states of a mine while it
+    converts: an open pit converting to underground mining is still registered as an open pit
+    (and the other way round), and must be registrable (it used to be refused)."""
     mine = build(kind, conversion=conversion)
-    if ok:
+    mine.full_clean(exclude=["code"])
+    mine.save()
+    assert Mine.objects.get(pk=mine.pk).conversion == conversion
+
+
+@pytest.mark.parametrize("conversion", ["underground_to_open_pit", "open_pit_to_underground"])
+def test_a_tailings_pond_has_no_conversion(conversion):
+    mine = build(MineKind.TAILINGS_POND, conversion=conversion)
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
         mine.full_clean(exclude=["code"])
-    else:
-        with pytest.raises(ValidationError) as exc:
-            mine.full_clean(exclude=["code"])
-        assert "conversion" in exc.value.message_dict
+    assert "尾矿库" in exc.value.message_dict["conversion"][0]
+    mine.code = "KA2206059998"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        mine.save()
+
+
+@pytest.mark.parametrize("kind", list(MineKind))
+def test_any_kind_of_mine_may_be_flagged_as_seriously_threatened_by_water(kind):
+    """六(三): “对受水害威胁严重……的矿山要在汛期到来前完成检查”: the flag is the mine's own, beside
+    the hydrogeological type, so a tailings pond or an open pit can carry it too."""
+    mine = build(kind, flood_threat=True, flood_threat_basis="库区位于河道行洪区")
+    mine.full_clean(exclude=["code"])
+    mine.save()
+    assert Mine.objects.get(pk=mine.pk).flood_threat is True
+
+
+def test_the_water_threat_flag_needs_its_basis():
+    mine = build(MineKind.TAILINGS_POND, flood_threat=True, flood_threat_basis="  ")
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
+        mine.full_clean(exclude=["code"])
+    message = exc.value.message_dict["flood_threat_basis"][0]
+    assert "水害" in message and "依据" in message
+    mine.flood_threat_basis = ""
+    mine.code = "KA2206059997"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        mine.save()
+
+
+def test_new_rule_facts_are_the_regulators_and_kept_in_the_history():
+    for name in ("flood_threat", "spontaneous_combustion"):
+        assert name in RULE_FIELDS
+    for name in ("flood_threat", "flood_threat_basis", "spontaneous_combustion"):
+        assert name in MINE_OWNERSHIP.regulator
+        assert name in HISTORY_FIELDS
 
 
 def test_a_mine_lies_in_a_county():

@@ -446,3 +446,45 @@ def test_an_invalid_request_is_refused_when_it_is_made():
             by=_requester(mine), target=mine, reason="x", status=mine.status
         )
     assert not mine.change_requests.exists()
+
+
+# --- Issue 11: scope facts --------------------------------------------------------------------
+
+
+def test_an_open_pit_converting_to_underground_can_be_registered(admin):
+    """四(一)6(3): “露天转井工采的矿山……全面开展排查整治”: while it converts the mine is still an
+    open pit in the registry, and the conversion is recorded on it."""
+    mine = services.mine_create(
+        by=admin,
+        **fields(kind=MineKind.METAL_OPEN_PIT, gas_class="", conversion="open_pit_to_underground"),
+    )
+    assert (mine.kind, mine.conversion) == (MineKind.METAL_OPEN_PIT, "open_pit_to_underground")
+    assert MineHistory.objects.get(mine=mine).state["conversion"] == "open_pit_to_underground"
+
+
+def test_the_water_threat_flag_and_its_basis_are_kept_in_the_history(county_inspector):
+    """六(三): “对受水害威胁严重……的矿山要在汛期到来前完成检查”: the flag decides a rule, so its
+    changes (and the basis given) are kept with the day they took effect."""
+    pond = make_mine("220605", kind=MineKind.TAILINGS_POND, tailings_grade=3)
+    at = timezone.now()
+    services.mine_update(
+        by=county_inspector,
+        mine=pond,
+        effective_at=at,
+        flood_threat=True,
+        flood_threat_basis="库区下游紧邻村庄，汛期行洪",
+    )
+    row = MineHistory.objects.filter(mine=pond).order_by("-effective_at").first()
+    assert row.changes["flood_threat"] == [False, True]
+    assert row.state["flood_threat_basis"] == "库区下游紧邻村庄，汛期行洪"
+    assert pond.state_on(timezone.localdate())["flood_threat"] is True
+    assert not pond.state_on(timezone.localdate() - dt.timedelta(days=1))["flood_threat"]
+
+
+def test_the_water_threat_flag_without_basis_is_refused(county_inspector):
+    pond = make_mine("220605", kind=MineKind.TAILINGS_POND, tailings_grade=3)
+    with pytest.raises(ValidationError) as exc:
+        services.mine_update(by=county_inspector, mine=pond, flood_threat=True)
+    assert "flood_threat_basis" in exc.value.message_dict
+    pond.refresh_from_db()
+    assert pond.flood_threat is False

@@ -139,7 +139,8 @@ def test_an_agency_user_has_no_registry(client, world):
         ({"inspection_reason": "tailings_grade_3_or_above"}, {"独立尾矿库"}),
         ({"in_inspection": "false"}, {"甲停产矿"}),
         ({"checklist": "non_coal"}, {"独立尾矿库", "乙铁矿"}),
-        ({"priority": "high"}, {"甲煤矿", "独立尾矿库"}),
+        # 乙铁矿's 100 m slope is a severe hazard (六(三) 灾害严重: high slope).
+        ({"priority": "high"}, {"甲煤矿", "独立尾矿库", "乙铁矿"}),
         ({"priority_reason": "severe_hazard", "kind": "coal_underground"}, {"甲煤矿"}),
         ({"campaign_reason": "operating", "region": "220602"}, {"乙铁矿"}),
         ({"q": "铁矿"}, {"乙铁矿"}),
@@ -209,6 +210,63 @@ def test_the_mine_page_has_its_tabs_and_scope_in_plain_words(client, world):
     data = client.get(url)
     labels = [str(label) for label, _value in data.context["data_rows"]]
     assert "瓦斯等级" not in labels and "尾矿库等别" in labels
+
+
+def test_the_scope_tab_names_the_severe_hazards_and_the_key_scope_only_priority(client, world):
+    """六(三): “对研判不放心的、灾害严重的矿山优先安排检查，对受水害威胁严重……的矿山要在汛期到来前
+    完成检查” — for the mines of the key inspection only; a mine in 整改 is not one (四(二)7:
+    “所有正常生产建设煤矿”)."""
+    login(client, "220605", Role.REGULATOR_INSPECTOR)
+    pond = make_mine(
+        "220605",
+        name="受水害尾矿库",
+        kind=MineKind.TAILINGS_POND,
+        tailings_grade=3,
+        flood_threat=True,
+        flood_threat_basis="下游紧邻村庄",
+    )
+    body = client.get(pond.get_absolute_url(), {"tab": "scope"}).content.decode()
+    assert "严重灾害" in body and "受水害威胁严重" in body
+    assert "2023-06-01" in body
+    rectifying = make_mine(
+        "220605", name="整改煤矿", status=MineStatus.RECTIFYING, gas_class="outburst"
+    )
+    body = client.get(rectifying.get_absolute_url(), {"tab": "scope"}).content.decode()
+    assert "优先检查和汛期前完成检查只适用于重点检查范围内的矿山" in body
+    assert "严重灾害" not in body
+
+
+def test_the_mine_form_records_a_conversion_and_the_water_threat(client, world):
+    """An open pit converting to underground (露天转井工) is saved through the form, with the
+    water-threat flag and its basis; the flag without a basis is refused in Chinese."""
+    login(client, "220605", Role.REGULATOR_LEADER)
+    pit = make_mine("220605", name="转井工露天矿", kind=MineKind.METAL_OPEN_PIT)
+    url = reverse("registry:mine_edit", args=[pit.code])
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data.update(
+        {
+            "enterprise": pit.enterprise_id,
+            "region": pit.region_id,
+            "version": pit.version,
+            "conversion": "open_pit_to_underground",
+            "flood_threat": "on",
+            "flood_threat_basis": "",
+        }
+    )
+    data = {k: ("on" if v is True else v) for k, v in data.items() if v is not False}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "请填写判定该矿山“受水害威胁严重”的依据" in response.content.decode()
+    data["flood_threat_basis"] = "采场位于河谷汇水区"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    pit.refresh_from_db()
+    assert (pit.conversion, pit.flood_threat, pit.flood_threat_basis) == (
+        "open_pit_to_underground",
+        True,
+        "采场位于河谷汇水区",
+    )
 
 
 def test_the_scope_tab_answers_for_a_past_date(client, world):
