@@ -77,11 +77,17 @@ class CoverageState(ChoiceSet):
 
 
 class Disposal(models.TextChoices):
+    """The disposal opinion of a problem (七(四)): besides rectification, suspension, penalty,
+    transfer and closure, “必须立即下达从危险区域撤出作业人员的指令” and “发现涉嫌犯罪的……移送
+    司法机关”."""
+
+    EVACUATE = "evacuate", _("Evacuate workers from the danger area")
     RECTIFY = "rectify", _("Order rectification")
     SUSPEND = "suspend", _("Suspend production for rectification")
     PENALTY = "penalty", _("Administrative penalty")
     TRANSFER = "transfer", _("Transfer to other authorities")
     CLOSE_REQUEST = "close_request", _("Propose closure")
+    JUDICIAL_TRANSFER = "judicial_transfer", _("Transfer to the judicial authorities")
 
 
 class TeamRole(models.TextChoices):
@@ -106,3 +112,40 @@ class RedoReason(models.TextChoices):
     MAJOR_HAZARD_MISSED = "major_hazard_missed", _("Major accident hazards not found")
     NOT_RECTIFIED = "not_rectified", _("Major problems not thoroughly rectified")
     OTHER = "other", _("Other")
+
+
+# The notice's five grounds of a redo (六(四)); ``OTHER`` only adds to one of them.
+NOTICE_REDO_REASONS: frozenset[str] = frozenset(
+    {
+        RedoReason.PERFUNCTORY.value,
+        RedoReason.CARELESS.value,
+        RedoReason.RISK_MISJUDGED.value,
+        RedoReason.MAJOR_HAZARD_MISSED.value,
+        RedoReason.NOT_RECTIFIED.value,
+    }
+)
+
+
+class LookbackReason(ChoiceSet):
+    """Why a mine is in the look-back (回头看) sample. 六(四): “对相关市（州）检查全覆盖、对重点县检查
+    全覆盖、对重点矿山检查全覆盖，其他抽查比例由各督导检查组结合实际自行确定。”"""
+
+    KEY_MINE = "key_mine", _("Key mine (checked in full)"), "red", "target"
+    COUNTY = "county", _("Visit of a key county"), "orange", "map-pin"
+    CITY = "city", _("Visit of a city"), "blue", "building"
+    RATIO = "ratio", _("Drawn at the ratio"), "secondary", "dice"
+
+
+class LookbackMethod(ChoiceSet):
+    """How a look-back draw was made (to draw it again the same way)."""
+
+    CENSUS = (
+        "census",
+        _("Every mine of the chosen cities and key counties (before issue 11)"),
+        "secondary",
+    )
+    VISIT = (
+        "visit",
+        _("Each chosen city and key county visited, the rest at the ratio"),
+        "green",
+    )

@@ -78,7 +78,8 @@ class RedoForm(ReasonForm):
         label=_("Grounds (notice part 六(四))"),
         choices=RedoReason.choices,
         widget=forms.CheckboxSelectMultiple,
-        required=False,
+        required=False,  # the service names the grounds when none of the notice's is ticked
+        help_text=_("Tick at least one of the notice's five grounds; “Other” only adds to them."),
     )
 
 
@@ -204,13 +205,15 @@ class LookbackForm(StyledForm, forms.Form):
         label=_("Region drawn from"), queryset=None
     )
     cities: forms.ModelMultipleChoiceField[Region] = forms.ModelMultipleChoiceField(
-        label=_("Cities checked in full"), queryset=None, required=False
+        label=_("Cities to cover (at least one mine each)"), queryset=None, required=False
     )
     counties: forms.ModelMultipleChoiceField[Region] = forms.ModelMultipleChoiceField(
-        label=_("Key counties checked in full"), queryset=None, required=False
+        label=_("Key counties to cover (at least one mine each)"),
+        queryset=None,
+        required=False,
     )
     key_mines = forms.CharField(
-        label=_("Key mines checked in full (codes)"),
+        label=_("Key mines, each checked (codes)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Mine codes, separated by spaces, commas or new lines."),

@@ -27,6 +27,7 @@ from .choices import (
     InspectionKind,
     InspectionStatus,
     InspectionStep,
+    LookbackMethod,
     Outcome,
     TeamLevel,
     TeamRole,
@@ -299,7 +300,7 @@ class ItemResult(models.Model):
     )
     criterion = reference(MajorHazardCriterion, _("major-hazard criterion"), optional=True)
     disposal = models.CharField(
-        _("disposal opinion"), max_length=16, choices=Disposal.choices, blank=True
+        _("disposal opinion"), max_length=20, choices=Disposal.choices, blank=True
     )
     disposal_note = models.CharField(_("disposal details"), max_length=300, blank=True)
     recorded_by = user_reference(_("recorded by"), optional=True)
@@ -465,6 +466,11 @@ class LookbackDraw(models.Model):
     population = models.JSONField(_("mines in the population"), default=list, blank=True)
     full = models.JSONField(_("mines checked in full"), default=list, blank=True)
     sampled = models.JSONField(_("mines drawn at random"), default=list, blank=True)
+    # Why each mine was drawn: {code: [{"reason": LookbackReason, "region": code or ""}, …]}.
+    reasons = models.JSONField(_("why each mine was drawn"), default=dict, blank=True)
+    method = models.CharField(
+        _("method"), max_length=16, choices=LookbackMethod.choices, default=LookbackMethod.VISIT
+    )
     drawn_by = user_reference(_("drawn by"))
     drawn_at = models.DateTimeField(_("drawn at"), default=timezone.now)
 

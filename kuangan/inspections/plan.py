@@ -154,20 +154,43 @@ class GroupRow:
         return self.group_check is not None and self.group_check.status in DONE_STATUSES
 
 
-def group_coverage(*, user, campaign=None) -> list[GroupRow]:
-    """Every mine of the user's subsidiaries (not the group's own), with its latest
-    self-inspection and the group's check: a mine is covered when a group check of it was
-    submitted or accepted."""
+def group_mines(user, day: dt.date | None = None) -> list[Mine]:
+    """The mines a group company checks for full coverage (全覆盖). 六(二): “矿山上级公司对所属
+    矿山自查自改工作进行全覆盖检查”: its 所属矿山 are the mines of its subsidiaries and those it
+    owns itself. Only the mines the campaign covers count, as the registry has them on ``day``
+    (default today; the board is read live): 二、整治范围 “所有正常生产、建设、整改的……矿山……启动
+    复工复产、有人员作业的长期停产停建矿山，必须按照正常生产建设矿山进行综合整治”, so a closed
+    mine and an unmanned long shutdown (``rules.effectively_operating`` false) are left out. A
+    company without subsidiaries is no group: nothing."""
     org = user.organization
     if org is None:
         return []
-    subsidiaries = [pk for pk in org.descendant_ids(include_self=False)]
+    companies = org.descendant_ids(include_self=True)
+    if len(companies) == 1:
+        return []
+    today = timezone.localdate()
+    day = day or today
     mines = (
         Mine.objects.visible_to(user)
-        .filter(enterprise_id__in=subsidiaries)
+        .filter(enterprise_id__in=companies)
         .select_related("enterprise", "region")
         .order_by("enterprise__name", "code")
     )
+    chosen = []
+    for mine in mines:
+        state = mine.rule_state() if day >= today else mine.state_on(day)
+        if state is not None and rules.effectively_operating(rules.facts(state)):
+            chosen.append(mine)
+    return chosen
+
+
+def group_coverage(*, user, campaign=None, day: dt.date | None = None) -> list[GroupRow]:
+    """Every mine the group company covers (``group_mines`` on ``day``), with its latest
+    self-inspection and the group's check: a mine is covered when a group check of it was
+    submitted or accepted."""
+    mines = group_mines(user, day)
+    if not mines:
+        return []
     base = Inspection.objects.visible_to(user).exclude(status=InspectionStatus.REDO)
     if campaign is not None:
         base = base.filter(Q(campaign=campaign) | Q(campaign__isnull=True))

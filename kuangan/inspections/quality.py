@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from kuangan.core.scope import in_subtree
 from kuangan.registry.models import Mine
 
-from .choices import DONE_STATUSES, REGULATOR_KINDS, HazardLevel, InspectionKind, Outcome
+from .choices import (
+    DONE_STATUSES,
+    REGULATOR_KINDS,
+    HazardLevel,
+    InspectionKind,
+    LookbackReason,
+    Outcome,
+)
 from .models import Inspection
 
 # Answers per minute above which a self-inspection is implausibly fast (走过场): a real check
@@ -143,7 +150,7 @@ class Candidate:
     county: str
 
 
-def draw(
+def census_draw(
     population: Iterable[Candidate],
     *,
     cities: Iterable[str] = (),
@@ -152,10 +159,9 @@ def draw(
     ratio: float,
     seed: str,
 ) -> tuple[list[str], list[str]]:
-    """六(四) 回头看: every mine of the chosen cities, of the key counties and every key mine is
-    checked (full coverage); of the rest, ``ceil(ratio × n)`` mines are drawn at random with
-    ``seed``. The same population, choices and seed always give the same sample. Returns
-    (full, sampled), each sorted by code."""
+    """The draw as it was before issue 11 (``LookbackMethod.CENSUS``), kept only to check
+    draws recorded with it: every mine of the chosen cities and key counties and every key
+    mine, then ``ceil(ratio × n)`` of the rest. Returns (full, sampled), each sorted by code."""
     if not 0 <= ratio <= 1:
         raise ValueError("ratio must lie between 0 and 1")
     cities, counties, key_mines = set(cities), set(counties), set(key_mines)
@@ -167,3 +173,86 @@ def draw(
     k = math.ceil(len(rest) * ratio)
     sampled = sorted(random.Random(seed).sample(rest, k)) if k else []  # noqa: S311 (not crypto)
     return full, sampled
+
+
+KEY_MINE, CITY, COUNTY, RATIO = (
+    LookbackReason.KEY_MINE.value,
+    LookbackReason.CITY.value,
+    LookbackReason.COUNTY.value,
+    LookbackReason.RATIO.value,
+)
+
+
+@dataclass
+class Draw:
+    """A look-back sample: ``reasons`` maps each drawn mine's code to why it was drawn, a list
+    of ``{"reason": LookbackReason, "region": code or ""}``; ``unvisited`` names the chosen
+    cities and key counties without any mine in the population (nothing to visit)."""
+
+    reasons: dict[str, list[dict[str, str]]]
+    unvisited: list[str]
+
+    @property
+    def full(self) -> list[str]:
+        """The mines drawn for full coverage (a key mine, a city's or a key county's visit)."""
+        return sorted(
+            c for c, why in self.reasons.items() if any(r["reason"] != RATIO for r in why)
+        )
+
+    @property
+    def sampled(self) -> list[str]:
+        """The mines drawn at the ratio only."""
+        return sorted(
+            c for c, why in self.reasons.items() if all(r["reason"] == RATIO for r in why)
+        )
+
+
+def draw(
+    population: Iterable[Candidate],
+    *,
+    cities: Iterable[str] = (),
+    counties: Iterable[str] = (),
+    key_mines: Iterable[str] = (),
+    ratio: float,
+    seed: str,
+) -> Draw:
+    """六(四) 回头看: “对相关市（州）检查全覆盖、对重点县检查全覆盖、对重点矿山检查全覆盖，其他抽查
+    比例由各督导检查组结合实际自行确定。”
+
+    Full coverage of a city or a key county means the group visits it, not that it checks every
+    mine there. In this order, with one ``random.Random(seed)``:
+
+    1. every key mine is drawn;
+    2. each key county (by code) is visited: by a mine already drawn there if there is one,
+       else by one of its mines drawn at random;
+    3. each chosen city likewise (a key county's mine visits its city too);
+    4. of the mines not yet drawn, ``ceil(ratio × n)`` are drawn at random.
+
+    The same population (in any order), choices and seed always give the same sample."""
+    if not 0 <= ratio <= 1:
+        raise ValueError("ratio must lie between 0 and 1")
+    unique = sorted({c.code: c for c in population}.values(), key=lambda c: c.code)
+    rng = random.Random(seed)  # noqa: S311 (a reproducible draw, not a secret)
+    reasons: dict[str, list[dict[str, str]]] = {}
+    unvisited: list[str] = []
+    wanted = set(key_mines)
+    for c in unique:
+        if c.code in wanted:
+            reasons[c.code] = [{"reason": KEY_MINE, "region": ""}]
+    for reason, chosen, where in (
+        (COUNTY, counties, lambda c: c.county),
+        (CITY, cities, lambda c: c.city),
+    ):
+        for region in sorted(set(chosen)):
+            there = [c.code for c in unique if where(c) == region]
+            if not there:
+                unvisited.append(region)
+                continue
+            already = [code for code in there if code in reasons]
+            code = already[0] if already else rng.choice(there)
+            reasons.setdefault(code, []).append({"reason": reason, "region": region})
+    rest = [c.code for c in unique if c.code not in reasons]
+    k = math.ceil(len(rest) * ratio)
+    for code in sorted(rng.sample(rest, k)) if k else []:
+        reasons[code] = [{"reason": RATIO, "region": ""}]
+    return Draw(reasons=dict(sorted(reasons.items())), unvisited=unvisited)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kuangan.checklists.models import ChecklistTemplate, MajorHazardCriterion
@@ -187,6 +188,9 @@ class LookbackDrawSerializer(serializers.ModelSerializer):
     )
     drawn_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
     reproducible = serializers.SerializerMethodField()
+    method_label = serializers.CharField(source="get_method_display", read_only=True)
+    drawn = serializers.SerializerMethodField()
+    unvisited = serializers.SerializerMethodField()
 
     class Meta:
         model = LookbackDraw
@@ -199,8 +203,12 @@ class LookbackDrawSerializer(serializers.ModelSerializer):
             "key_mines",
             "ratio",
             "seed",
+            "method",
+            "method_label",
             "full",
             "sampled",
+            "drawn",
+            "unvisited",
             "drawn_by",
             "drawn_at",
             "reproducible",
@@ -209,3 +217,13 @@ class LookbackDrawSerializer(serializers.ModelSerializer):
 
     def get_reproducible(self, obj) -> bool:
         return services.lookback_verify(obj)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_drawn(self, obj) -> list[dict]:
+        """Each drawn mine with the reasons it was drawn (code and label)."""
+        return services.lookback_rows(obj)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_unvisited(self, obj) -> list[dict]:
+        """Chosen cities and key counties without a mine in the campaign scope to visit."""
+        return services.lookback_unvisited(obj)

@@ -31,7 +31,13 @@ from .checks import (
 from .creation import fill_results, inspection_create, pick_template
 from .finishing import commitment_text, figures, inspection_finish, inspection_reopen
 from .handoff import inspection_findings_to_hazards
-from .lookback import lookback_draw, lookback_verify
+from .lookback import (
+    lookback_draw,
+    lookback_redraw,
+    lookback_rows,
+    lookback_unvisited,
+    lookback_verify,
+)
 from .members import EXPERT_DAYS, inspection_add_member, inspection_invite_expert
 from .reports import inspection_report_send, inspection_report_update
 from .review import (
@@ -84,6 +90,9 @@ __all__ = [
     "item_result_record",
     "items_record_bulk",
     "lookback_draw",
+    "lookback_redraw",
+    "lookback_rows",
+    "lookback_unvisited",
     "lookback_verify",
     "may_attach_document",
     "may_conduct",

@@ -46,26 +46,43 @@ def figures(inspection: Inspection) -> dict[str, Any]:
 
 
 def commitment_text(inspection: Inspection, day: dt.date) -> str:
-    """The commitment letter (承诺书) guaranteeing the self-inspection is true, with the
-    enterprise, the mine and the date."""
-    return _(
-        "Commitment letter\n\n"
-        "%(enterprise)s solemnly commits that the comprehensive self-inspection and "
-        "self-correction of %(mine)s (code %(code)s) was organised by its principal and carried "
-        "out item by item against the checklist “%(checklist)s”; that the self-inspection "
-        "report, the hazard list and the risk control list are true, accurate and complete; "
-        "that no problem found has been concealed; and that every hazard found will be "
-        "rectified with responsibility, measures, funds, deadline and contingency plan in "
-        "place. The enterprise bears the legal responsibility for any false statement.\n\n"
-        "Principal: %(principal)s\nDate: %(date)s"
-    ) % {
-        "enterprise": inspection.mine.enterprise.name,
-        "mine": inspection.mine.name,
-        "code": inspection.mine.code,
+    """The commitment letter (承诺书) guaranteeing the self-inspection is true. 六(二): “各矿山主要
+    负责人组织制定全面自查自改方案……各矿山将经主要负责人审核签字后的自查自改报告，连同保证自查自改
+    真实性的承诺书一并报送”: the mine's principal (主要负责人 of the mine, as registered on
+    ``day``, the day the report is drafted) is named, and the enterprise's principal beside
+    them when the enterprise has another."""
+    mine = inspection.mine
+    enterprise = mine.enterprise
+    mine_principal = (mine.principal or "").strip()
+    enterprise_principal = (enterprise.principal or "").strip()
+    values = {
+        "enterprise": enterprise.name,
+        "mine": mine.name,
+        "code": mine.code,
         "checklist": inspection.template,
-        "principal": inspection.mine.enterprise.principal or "",
+        "mine_principal": mine_principal or "________",
         "date": day.isoformat(),
     }
+    letter = (
+        _(
+            "Commitment letter\n\n"
+            "%(mine)s (code %(code)s) of %(enterprise)s solemnly commits that its comprehensive "
+            "self-inspection and self-correction was organised by the mine's principal and carried "
+            "out item by item against the checklist “%(checklist)s”; that the self-inspection "
+            "report, the hazard list and the risk control list are true, accurate and complete; "
+            "that no problem found has been concealed; and that every hazard found will be "
+            "rectified with responsibility, measures, funds, deadline and contingency plan in "
+            "place. The mine and the enterprise bear the legal responsibility for any false "
+            "statement.\n\n"
+            "Principal of the mine: %(mine_principal)s"
+        )
+        % values
+    )
+    if enterprise_principal and enterprise_principal != mine_principal:
+        letter += "\n" + _("Principal of the enterprise: %(principal)s") % {
+            "principal": enterprise_principal
+        }
+    return letter + "\n" + _("Date: %(date)s") % values
 
 
 def _summary_text(f: dict[str, Any]) -> str:

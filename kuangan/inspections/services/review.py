@@ -17,7 +17,7 @@ from kuangan.core.choices import AuditAction, Role
 from kuangan.core.models import User
 from kuangan.core.services import notify, users_with_roles_in
 
-from ..choices import InspectionKind, RedoReason
+from ..choices import NOTICE_REDO_REASONS, InspectionKind, RedoReason
 from ..models import Inspection, SelfInspectionReport
 from .checks import require_review, require_submitter, step
 from .creation import copy_team, fill_results, pick_template
@@ -145,13 +145,28 @@ def inspection_redo(
     *, by: User, inspection: Inspection, reason: str, reasons: Iterable[str] = ()
 ) -> Inspection:
     """推倒重来: the inspection is superseded by a new one (planned, with the current checklist)
-    that keeps a link to the old one. ``reasons`` are the notice's grounds (RedoReason)."""
+    that keeps a link to the old one. ``reasons`` are the grounds (RedoReason): 六(四) “发现自查
+    自改走过场、不认真、重大风险研判不准确、重大事故隐患查不出来、重大问题整改不彻底的，一律推倒
+    重来”, so at least one of these five is required (``other`` only adds to them)."""
     require_review(by, inspection)
     reason = _require_reason(reason)
     grounds = list(dict.fromkeys(reasons))
     unknown = [r for r in grounds if r not in RedoReason.values]
     if unknown:
         raise ValidationError({"reasons": _("Unknown redo reason: %(r)s") % {"r": unknown[0]}})
+    if not NOTICE_REDO_REASONS & set(grounds):
+        raise ValidationError(
+            {
+                "reasons": _("Tick at least one of the notice's grounds for a redo: %(grounds)s.")
+                % {
+                    "grounds": "、".join(
+                        str(RedoReason(r).label)
+                        for r in RedoReason.values
+                        if r in NOTICE_REDO_REASONS
+                    )
+                }
+            }
+        )
     with transaction.atomic():
         title = _("%(inspection)s must be redone")
         extra = {"reasons": grounds}

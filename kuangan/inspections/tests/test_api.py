@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from kuangan.campaigns.tests.factories import make_campaign
 from kuangan.core.tests.factories import PASSWORD, png_bytes
+from kuangan.registry.tests.factories import make_mine
 
 from ..choices import InspectionStatus
 from ..models import Inspection
@@ -98,6 +99,14 @@ def test_self_inspection_through_the_api(s, client):
     c = _api(client, s.office)
     r = c.post(f"/api/v1/inspections/{pk}/return/", {"reason": ""}, content_type="application/json")
     assert r.status_code == 400 and "reason" in r.json()["error"]["fields"]
+    # 六(四): “走过场、不认真、重大风险研判不准确、重大事故隐患查不出来、重大问题整改不彻底的，一律
+    # 推倒重来”: a redo without one of those five grounds is refused, naming the field.
+    r = c.post(
+        f"/api/v1/inspections/{pk}/redo/",
+        {"reason": "走过场", "reasons": ["other"]},
+        content_type="application/json",
+    )
+    assert r.status_code == 400 and "reasons" in r.json()["error"]["fields"]
     r = c.post(
         f"/api/v1/inspections/{pk}/redo/",
         {"reason": "走过场", "reasons": ["perfunctory"]},
@@ -189,3 +198,37 @@ def test_enforcement_report_plan_and_lookback_through_the_api(s, client):
     # Enterprise users cannot use the plan.
     c = _api(client, s.principal)
     assert c.get("/api/v1/inspection-plan/").status_code == 403
+
+
+def test_lookback_draw_through_the_api_gives_reasons_with_labels(s, client):
+    """六(四): “对相关市（州）检查全覆盖、对重点县检查全覆盖、对重点矿山检查全覆盖”: the API draws
+    with the chosen city, key county and key mines, and says why each mine was drawn."""
+    for _ in range(5):
+        make_mine(enterprise=s.enterprise)
+    campaign = make_campaign("220000")
+    c = _api(client, s.city_leader)
+    body = {
+        "campaign": campaign.pk,
+        "region": "220600",
+        "ratio": "0",
+        "counties": ["220605"],
+        "key_mines": [s.mine.code],
+        "seed": "api",
+    }
+    r = c.post("/api/v1/lookback-draws/", body, content_type="application/json")
+    assert r.status_code == 201, r.json()
+    data = r.json()
+    assert data["method"] == "visit" and data["method_label"]
+    assert data["full"] == [s.mine.code] and data["sampled"] == []
+    (row,) = data["drawn"]
+    assert [x["reason"] for x in row["reasons"]] == ["key_mine", "county"]
+    assert all(x["label"] != x["reason"] for x in row["reasons"])
+    assert row["reasons"][1]["region_name"] in row["reasons"][1]["text"]
+    again = c.post("/api/v1/lookback-draws/", body, content_type="application/json").json()
+    assert again["drawn"] == data["drawn"]  # same seed, same sample
+    outside = {**body, "counties": ["220102"]}
+    r = c.post("/api/v1/lookback-draws/", outside, content_type="application/json")
+    assert r.status_code == 400 and "counties" in str(r.json())
+    listed = c.get("/api/v1/lookback-draws/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert rows[0]["reproducible"] is True

@@ -4,9 +4,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from kuangan.campaigns.tests.factories import make_campaign
 from kuangan.core.models import Region
+from kuangan.registry.services import mine_history_record
 from kuangan.registry.tests.factories import make_mine
 
 from .. import plan, services
@@ -122,7 +124,9 @@ def test_planning_refuses_mines_out_of_scope_and_outsiders(world):
 def test_group_coverage_shows_subsidiary_mines_not_yet_checked(world):
     s, campaign, m = world
     rows = plan.group_coverage(user=s.group_inspector)
-    assert len(rows) == 7 and not any(r.checked for r in rows)
+    # The unmanned long shutdown (停产煤矿) is left out.
+    assert len(rows) == 6 and not any(r.checked for r in rows)
+    assert m["shutdown"] not in [r.mine for r in rows]
     check = services.inspection_create(by=s.group_inspector, mine=s.mine, kind=InspectionKind.GROUP)
     services.inspection_start(by=s.group_inspector, inspection=check)
     answer_all(check, s.group_inspector)
@@ -153,3 +157,62 @@ def test_plan_page_and_assignment_through_http(world, client):
     assert m["flood"].inspections.get().team == team
     client.force_login(s.principal)
     assert client.get(reverse("inspections:plan")).status_code == 403
+
+
+def test_group_coverage_counts_the_groups_own_operating_mines_and_leaves_out_closed_and_unmanned(
+    world,
+):
+    """六(二): “矿山上级公司对所属矿山自查自改工作进行全覆盖检查”; 二、整治范围: “所有正常生产、
+    建设、整改的……矿山……启动复工复产、有人员作业的长期停产停建矿山，必须按照正常生产建设矿山进行
+    综合整治。” The group's 所属矿山 include the mines it owns itself; closed mines and unmanned
+    long shutdowns are not checked, resuming or manned long shutdowns are."""
+    s, campaign, m = world
+    own = make_mine(enterprise=s.group, name="集团直属矿")
+    rectifying = make_mine(enterprise=s.enterprise, name="整改矿", status="rectifying")
+    constructing = make_mine(enterprise=s.enterprise, name="在建矿", status="constructing")
+    resuming = make_mine(
+        enterprise=s.enterprise, name="复产矿", status="long_shutdown", resuming=True
+    )
+    manned = make_mine(
+        enterprise=s.enterprise, name="有人停产矿", status="long_shutdown", personnel_on_site=True
+    )
+    closed = make_mine(enterprise=s.enterprise, name="关闭矿", status="closed")
+    own_closed = make_mine(enterprise=s.group, name="集团关闭矿", status="closed")
+    stranger = make_mine(name="别家矿")
+    mines = [r.mine for r in plan.group_coverage(user=s.group_inspector)]
+    for mine in (own, rectifying, constructing, resuming, manned, s.mine):
+        assert mine in mines
+    for mine in (closed, own_closed, m["shutdown"], stranger):
+        assert mine not in mines
+    # A group check of its own mine covers it.
+    check = services.inspection_create(by=s.group_inspector, mine=own, kind=InspectionKind.GROUP)
+    services.inspection_start(by=s.group_inspector, inspection=check)
+    answer_all(check, s.group_inspector)
+    services.inspection_finish(by=s.group_inspector, inspection=check)
+    services.inspection_submit(by=s.group_inspector, inspection=check)
+    rows = plan.group_coverage(user=s.group_inspector)
+    assert [r.mine for r in rows if r.checked] == [own]
+
+
+def test_group_coverage_reads_the_registry_of_the_day_asked(world):
+    """二、整治范围 decides on the mine's status of the day: a mine closed today was in the
+    group's full coverage yesterday, and is not today."""
+    s, campaign, m = world
+    today = timezone.localdate()
+    mine = make_mine(enterprise=s.group, name="今日关闭矿")
+    mine.status = "closed"
+    mine.save()
+    mine_history_record(mine=mine, by=None, changes={"status": ["producing", "closed"]})
+    assert mine not in [r.mine for r in plan.group_coverage(user=s.group_inspector)]
+    yesterday = plan.group_coverage(user=s.group_inspector, day=today - dt.timedelta(days=1))
+    assert mine in [r.mine for r in yesterday]
+    # Before it was registered it was nobody's to check.
+    earlier = plan.group_coverage(user=s.group_inspector, day=today - dt.timedelta(days=5))
+    assert mine not in [r.mine for r in earlier]
+
+
+def test_a_company_without_subsidiaries_has_no_group_coverage(world):
+    """六(二) “矿山上级公司对所属矿山……全覆盖检查” is the duty of a company over others: an
+    enterprise without subsidiaries has no group coverage board rows."""
+    s, campaign, m = world
+    assert plan.group_coverage(user=s.principal) == []

@@ -1,12 +1,14 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from kuangan.campaigns.tests.factories import make_campaign
 from kuangan.core import services as core_services
 from kuangan.core.models import AuditEvent, Notification
 from kuangan.core.tests.factories import PASSWORD, png_bytes
@@ -206,6 +208,7 @@ def test_finishing_drafts_the_report_with_figures_and_the_commitment_letter(s):
     assert f["major"] == 1 and f["general"] == 1
     report = inspection.self_report
     assert s.enterprise.name in report.commitment
+    assert "张矿长" in report.commitment  # the enterprise's principal (no mine principal here)
     assert s.mine.name in report.commitment
     assert timezone.localdate().isoformat() in report.commitment
     assert "6" in report.summary
@@ -377,7 +380,42 @@ def test_an_accepted_inspection_can_still_be_ordered_redone_but_not_returned(s, 
     services.inspection_accept(by=s.county, inspection=submitted)
     with pytest.raises(ValidationError):
         services.inspection_return(by=s.county, inspection=submitted, reason="x")
-    services.inspection_redo(by=s.county, inspection=submitted, reason="走过场")
+    services.inspection_redo(
+        by=s.county, inspection=submitted, reason="走过场", reasons=[RedoReason.PERFUNCTORY]
+    )
+
+
+NOTICE_GROUNDS = [
+    RedoReason.PERFUNCTORY,
+    RedoReason.CARELESS,
+    RedoReason.RISK_MISJUDGED,
+    RedoReason.MAJOR_HAZARD_MISSED,
+    RedoReason.NOT_RECTIFIED,
+]
+
+
+@pytest.mark.parametrize("grounds", [[], [RedoReason.OTHER]])
+def test_redo_without_one_of_the_notices_five_grounds_is_refused(s, submitted, grounds):
+    """六(四): “发现自查自改走过场、不认真、重大风险研判不准确、重大事故隐患查不出来、重大问题整改
+    不彻底的，一律推倒重来。” A redo names at least one of these five; “other” alone is not one."""
+    with pytest.raises(ValidationError) as refused:
+        services.inspection_redo(by=s.county, inspection=submitted, reason="不实", reasons=grounds)
+    assert "reasons" in refused.value.message_dict
+    submitted.refresh_from_db()
+    assert submitted.status == S.SUBMITTED
+    assert not Inspection.objects.filter(supersedes=submitted).exists()
+
+
+@pytest.mark.parametrize("ground", NOTICE_GROUNDS)
+def test_each_of_the_notices_five_grounds_alone_orders_a_redo(s, submitted, ground):
+    """六(四): “……走过场、不认真、重大风险研判不准确、重大事故隐患查不出来、重大问题整改不彻底的，
+    一律推倒重来。” Any one of the five is enough; “other” may be added to it."""
+    new = services.inspection_redo(
+        by=s.county, inspection=submitted, reason="见检查记录", reasons=[RedoReason.OTHER, ground]
+    )
+    submitted.refresh_from_db()
+    assert submitted.status == S.REDO and new.supersedes == submitted
+    assert submitted.redo_reasons == [RedoReason.OTHER, ground]
 
 
 def test_transitions_are_declared_and_refused_from_other_statuses(s):
@@ -590,3 +628,87 @@ def test_finishing_opens_hazard_drafts_in_the_hazard_ledger(s, real_hazards):
     assert hazards.count() == 2
     assert {h.level for h in hazards} == {"major", "general"}
     assert all(h.mine == s.mine for h in hazards)
+
+
+# --- The commitment letter (承诺书) -------------------------------------------------------------
+
+
+def _finished(s):
+    inspection = _self(s)
+    services.inspection_start(by=s.officer, inspection=inspection)
+    answer_all(inspection, s.officer)
+    services.inspection_finish(by=s.officer, inspection=inspection)
+    inspection.refresh_from_db()
+    return inspection
+
+
+def test_commitment_letter_names_the_mines_principal_and_the_enterprises(s):
+    """六(二): “各矿山主要负责人组织制定全面自查自改方案……各矿山将经主要负责人审核签字后的自查
+    自改报告，连同保证自查自改真实性的承诺书一并报送”: the mine's principal is named, not only the
+    enterprise's."""
+    s.mine.principal = "李矿长"
+    s.mine.save()
+    letter = _finished(s).self_report.commitment
+    assert "李矿长" in letter and "张矿长" in letter
+    assert letter.index("李矿长") < letter.index("张矿长")  # the mine's first
+
+
+def test_commitment_letter_names_one_principal_once_when_mine_and_enterprise_share_them(s):
+    """六(二): “经主要负责人审核签字……承诺书”: one person heading both is named once."""
+    s.mine.principal = "张矿长"
+    s.mine.save()
+    assert _finished(s).self_report.commitment.count("张矿长") == 1
+
+
+def test_commitment_letter_leaves_a_blank_for_a_mine_without_a_registered_principal(s):
+    """六(二): “经主要负责人审核签字”: without the mine's principal in the registry the letter
+    leaves the place to write them, never an empty name."""
+    letter = services.commitment_text(_self(s), dt.date(2023, 4, 20))
+    assert "________" in letter and "张矿长" in letter and "2023-04-20" in letter
+
+
+def test_commitment_letter_keeps_the_principal_of_the_day_it_was_drafted(s):
+    """The letter names the principal as registered when the report is drafted (finishing);
+    a later change in the registry does not rewrite a letter already drafted."""
+    s.mine.principal = "李矿长"
+    s.mine.save()
+    inspection = _finished(s)
+    s.mine.principal = "王矿长"
+    s.mine.save()
+    inspection.self_report.refresh_from_db()
+    assert "李矿长" in inspection.self_report.commitment
+    assert "王矿长" not in inspection.self_report.commitment
+
+
+# --- Supervision (督导) in any phase ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        dt.date(2023, 3, 15),  # 动员部署阶段
+        dt.date(2023, 4, 15),  # 企业全面自查自改阶段
+        dt.date(2023, 7, 1),  # 重点检查阶段
+        dt.date(2023, 10, 15),  # 督导检查阶段
+        dt.date(2023, 12, 15),  # 总结评估阶段
+    ],
+)
+def test_supervision_may_be_planned_at_random_in_any_phase(s, day):
+    """六(四): “各督导检查组可根据综合整治工作进展情况，随机随时开展督导检查工作。” A
+    supervision inspection is planned, started and its findings recorded on any day of the
+    campaign, not only from the supervision phase."""
+    campaign = make_campaign("220000")
+    with time_machine.travel(
+        dt.datetime(day.year, day.month, day.day, 2, tzinfo=dt.UTC), tick=False
+    ):
+        assert campaign.current_phase(day) is not None
+        inspection = services.inspection_create(
+            by=s.county,
+            mine=s.mine,
+            kind=InspectionKind.SUPERVISION,
+            campaign=campaign,
+            planned_on=day,
+        )
+        services.inspection_start(by=s.county, inspection=inspection)
+    inspection.refresh_from_db()
+    assert inspection.status == S.IN_PROGRESS and inspection.planned_on == day

@@ -13,7 +13,7 @@ from kuangan.core.tests.factories import PASSWORD, png_bytes
 from .. import exports, services
 from ..choices import InspectionKind, InspectionStatus, Outcome
 from ..models import Inspection
-from .factories import answer_all, make_setting
+from .factories import answer_all, make_setting, signed_self_inspection
 
 pytestmark = pytest.mark.django_db
 S = InspectionStatus
@@ -312,3 +312,19 @@ def test_an_expert_logs_in_with_the_temporary_account(s, client):
     assert client.get(inspection.get_absolute_url()).status_code == 200
     assert client.get(reverse("inspections:answer", args=[inspection.pk])).status_code == 200
     assert client.get(reverse("core:home")).status_code == 200
+
+
+def test_redo_page_refuses_without_one_of_the_notices_grounds(s, client):
+    """六(四): “发现自查自改走过场、不认真、重大风险研判不准确、重大事故隐患查不出来、重大问题整改
+    不彻底的，一律推倒重来。” The redo page names the grounds when none of the five is ticked."""
+    inspection = signed_self_inspection(s)
+    services.inspection_submit(by=s.principal, inspection=inspection)
+    client.force_login(s.county)
+    url = reverse("inspections:transition", args=[inspection.pk, "redo"])
+    response = client.post(url, {"reason": "不实", "reasons": ["other"]})
+    inspection.refresh_from_db()
+    assert response.status_code in (200, 400) and inspection.status == S.SUBMITTED
+    assert "reasons" in response.context["form"].errors
+    response = client.post(url, {"reason": "不实", "reasons": ["careless", "other"]})
+    inspection.refresh_from_db()
+    assert response.status_code == 302 and inspection.status == S.REDO

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from kuangan.core.ledger import Column, LedgerView
 
-from ..choices import InspectionKind, InspectionStatus
+from ..choices import InspectionKind, InspectionStatus, LookbackMethod
 from ..filters import InspectionFilterSet
 from ..models import Inspection, LookbackDraw
 
@@ -87,6 +87,7 @@ class LookbackLedger(LedgerView):
         Column("campaign", gettext_lazy("Campaign"), "campaign.name"),
         Column("ratio", gettext_lazy("Ratio"), "ratio"),
         Column("seed", gettext_lazy("Seed"), "seed"),
+        Column("method", gettext_lazy("Method"), "get_method_display", badge=LookbackMethod),
         Column("full", gettext_lazy("Checked in full"), lambda d: len(d.full)),
         Column("sampled", gettext_lazy("Drawn at random"), lambda d: len(d.sampled)),
         Column("by", gettext_lazy("Drawn by"), "drawn_by"),

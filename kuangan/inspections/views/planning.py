@@ -133,7 +133,8 @@ class TeamCreateView(ObjectStepView):
 
 
 class GroupCoverageView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
-    """全覆盖: every subsidiary mine and whether the group company has checked it."""
+    """全覆盖: every mine the group company covers (``plan.group_mines``) and whether it has
+    checked it."""
 
     permission_required = "inspections.view_inspection"
     template_name = "inspections/group_coverage.html"

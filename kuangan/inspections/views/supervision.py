@@ -11,9 +11,9 @@ from django.views.generic import TemplateView
 
 from kuangan.campaigns.verdicts import latest_campaign
 from kuangan.core.views import ObjectFormView
-from kuangan.registry.models import Mine
 
 from .. import quality, services
+from ..choices import LookbackReason
 from ..forms import LookbackForm
 from ..models import LookbackDraw
 
@@ -46,9 +46,10 @@ class LookbackCreateView(ObjectFormView):
     title_create = gettext_lazy("Draw the look-back sample")
     list_url = "inspections:quality"
     help_text = gettext_lazy(
-        "Every mine of the chosen cities, of the key counties and every key mine is "
-        "checked; of the other mines in the campaign scope a random sample is drawn at "
-        "the ratio. The seed is recorded, so the draw can be repeated and checked."
+        "Every key mine is checked; each chosen city and each key county is visited (at "
+        "least one of its mines is drawn, not all of them); of the other mines in the "
+        "campaign scope a random sample is drawn at the ratio. The seed and the reason each "
+        "mine was drawn are recorded, so the draw can be repeated and checked."
     )
     success_message = gettext_lazy("Sample drawn and recorded.")
     refusals = ()  # a refusal of the service is the 403 page
@@ -85,17 +86,32 @@ class LookbackPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         record = get_object_or_404(
             LookbackDraw.objects.visible_to(self.request.user), pk=kwargs["pk"]
         )
-        mines = {
-            m.code: m
-            for m in Mine.objects.filter(code__in=record.full + record.sampled).select_related(
-                "region"
+        rows = services.lookback_rows(record)
+        reason = self.request.GET.get("reason", "")
+        query = self.request.GET.get("q", "").strip()
+        shown = [
+            row
+            for row in rows
+            if (not reason or any(r["reason"] == reason for r in row["reasons"]))
+            and (
+                not query
+                or query in row["code"]
+                or query in row["name"]
+                or query in row["county_name"]
+                or any(query in r["text"] for r in row["reasons"])
             )
-        }
+        ]
         ctx.update(
             title=str(record),
             record=record,
-            full=[mines.get(c, c) for c in record.full],
-            sampled=[mines.get(c, c) for c in record.sampled],
+            rows=shown,
+            total=len(rows),
+            full_count=len(record.full),
+            sampled_count=len(record.sampled),
+            reasons=LookbackReason.choices,
+            reason=reason,
+            query=query,
+            unvisited=services.lookback_unvisited(record),
             reproducible=services.lookback_verify(record),
         )
         return ctx
