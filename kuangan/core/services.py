@@ -203,7 +203,9 @@ def lock(
     qs = queryset if queryset is not None else type(obj)._base_manager.all()
     if related:
         qs = qs.select_related(*related)
-    current = qs.select_for_update().get(pk=obj.pk)
+    # Only the row itself is locked (``of=("self",)``): a nullable relation loaded with it is an
+    # outer join, which PostgreSQL cannot lock.
+    current = qs.select_for_update(of=("self",) if related else ()).get(pk=obj.pk)
     if version is not None and int(version) != getattr(current, "version", None):
         raise ConflictError()
     return current

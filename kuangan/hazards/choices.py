@@ -69,6 +69,29 @@ class OrderStatus(ChoiceSet):
     ESCALATED = "escalated", _("Escalated"), "red", "alert-triangle"
 
 
+class ReinspectionOutcome(ChoiceSet):
+    """七(四): the re-inspection (复查) after a suspension: the conditions for safe production
+    are met, or “经停产整顿仍不具备安全生产条件”."""
+
+    MET = "met", _("Conditions for safe production met"), "green", "circle-check"
+    UNMET = "unmet", _("Still without the conditions for safe production"), "red", "alert-triangle"
+
+
+class TransferCategory(models.TextChoices):
+    """七(四): “发现超层越界开采等需要移送相关部门处理的” — 等 read as a category the inspector picks
+    (the other departments' duties named in 四(三)12)."""
+
+    OUT_OF_BOUNDS = "out_of_bounds", _("Mining beyond the licensed layers or boundaries")
+    UNLICENSED = "unlicensed", _("Mining without a licence")
+    THEFT = "theft", _("Stealing mineral resources")
+    EXPLOSIVES = "explosives", _("Civil explosives")
+    SPECIAL_EQUIPMENT = "special_equipment", _("Special equipment")
+    CONSTRUCTION = "construction", _("Construction management")
+    PROJECT_APPROVAL = "project_approval", _("Approval of mine construction projects")
+    OBSOLETE_CAPACITY = "obsolete_capacity", _("Phasing out obsolete capacity")
+    OTHER = "other", _("Other matter for another department")
+
+
 # --- Risk list (风险管控清单) ------------------------------------------------------------------
 
 

@@ -79,6 +79,9 @@ def load(ctx: dict) -> None:
         "measures": "补打锚索，加密支护，设置顶板离层仪",
         "funds": "80000",
         "contingency_plan": "《顶板事故专项应急预案》",
+        # 七(三): the root cause of a major hazard and the lasting measure against it.
+        "root_cause": "局部通风管理制度不落实，双风机双电源切换装置未纳入日常检修计划",
+        "lasting_measure": "将双风机双电源自动切换纳入班前检查和月度检修，建立通风设施台账",
     }
 
     def crit(mine, text):
@@ -169,15 +172,15 @@ def load(ctx: dict) -> None:
         level=HazardLevel.GENERAL,
         found_on=today - dt.timedelta(days=1),
     )
-    # last month's check, led by the mine's principal
+    # last month's check, led by the principal of the mine's enterprise
     last_month = today.replace(day=1) - dt.timedelta(days=1)
-    if m.principal:
+    if m.enterprise_id == principal.organization_id:
         services.monthly_check_record(
             by=officer,
             mine=m,
             month=last_month.replace(day=1),
             checked_on=last_month.replace(day=20),
-            led_by=m.principal,
+            principal=principal,
             participants="安全科、通风科、地测防治水科",
             areas="全矿井采掘工作面及主要系统",
             report="对照判定标准逐条排查，未发现新的重大事故隐患。",

@@ -19,6 +19,7 @@ from .choices import (
     PenaltyGuidance,
     RiskHazardType,
     RiskLevel,
+    TransferCategory,
 )
 from .models import Hazard, MonthlyMajorHazardCheck, Order, RiskItem
 
@@ -91,11 +92,22 @@ class HazardFilterSet(MineRowsFilterSet):
 class OrderFilterSet(MineRowsFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrderKind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=OrderStatus.choices)
+    transfer_category = django_filters.ChoiceFilter(
+        label=_("Matter transferred"), choices=TransferCategory.choices
+    )
     issued_after, issued_before = date_range("issued_on", _("Issued from"), _("Issued until"))
 
     class Meta:
         model = Order
-        fields = ["region", "mine", "kind", "status", "issued_after", "issued_before"]
+        fields = [
+            "region",
+            "mine",
+            "kind",
+            "status",
+            "transfer_category",
+            "issued_after",
+            "issued_before",
+        ]
 
 
 class MonthlyCheckFilterSet(MineRowsFilterSet):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kuangan.checklists.models import MajorHazardCriterion
 from kuangan.core.forms import DateInput, StyledForm
+from kuangan.core.models import User
 from kuangan.registry.models import Mine
 
 from .choices import (
@@ -18,10 +19,13 @@ from .choices import (
     HazardLevel,
     HazardSource,
     OrderKind,
+    ReinspectionOutcome,
     RiskHazardType,
     RiskLevel,
+    TransferCategory,
 )
 from .models import Hazard
+from .models.monthly import principal_candidates
 
 
 class CriterionChoiceField(forms.ModelChoiceField):
@@ -83,7 +87,8 @@ class HazardForm(StyledForm, forms.Form):
 
 
 class FiveForm(StyledForm, forms.Form):
-    """The 五落实, to start the rectification."""
+    """The 五落实 (with a major hazard's root cause and lasting measure, 七(三)), to start the
+    rectification."""
 
     responsible_person = forms.CharField(
         label=_("Responsible person"), max_length=64, required=False
@@ -97,6 +102,18 @@ class FiveForm(StyledForm, forms.Form):
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput(), required=False)
     contingency_plan = forms.CharField(
         label=_("Contingency plan"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    root_cause = forms.CharField(
+        label=_("Root cause"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Required for a major hazard: the deep-seated, fundamental cause."),
+    )
+    lasting_measure = forms.CharField(
+        label=_("Lasting measure"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Required for a major hazard: the measure that removes the cause for good."),
     )
 
 
@@ -217,10 +234,28 @@ class OrderForm(StyledForm, forms.Form):
         label=_("Amount (yuan)"), max_digits=14, decimal_places=2, required=False
     )
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput(), required=False)
+    transfer_category = forms.ChoiceField(
+        label=_("Matter transferred"),
+        choices=[("", "—"), *TransferCategory.choices],
+        required=False,
+        help_text=_(
+            "For a transfer (超层越界开采等): the matter the competent department is to handle."
+        ),
+    )
 
     def __init__(self, *args, user=None, mine=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["hazards"].queryset = Hazard.objects.visible_to(user).filter(mine=mine).open()
+
+
+class ReinspectionForm(StyledForm, forms.Form):
+    """The re-inspection (复查) of a suspension and its outcome."""
+
+    inspected_on = forms.DateField(label=_("Re-inspected on"), widget=DateInput())
+    outcome = forms.ChoiceField(
+        label=_("Re-inspection outcome"), choices=ReinspectionOutcome.choices
+    )
+    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class MonthlyCheckForm(StyledForm, forms.Form):
@@ -231,7 +266,14 @@ class MonthlyCheckForm(StyledForm, forms.Form):
         help_text=_("Any day of the month checked."),
     )
     checked_on = forms.DateField(label=_("Date of the check"), widget=DateInput())
-    led_by = forms.CharField(label=_("Led by"), max_length=64, help_text=_("The mine's principal."))
+    principal = forms.ModelChoiceField(
+        label=_("Led by (principal)"),
+        queryset=User.objects.none(),
+        help_text=_(
+            "The principal (主要负责人) of the mine's enterprise who led the check: a user "
+            "holding the enterprise principal role."
+        ),
+    )
     participants = forms.CharField(
         label=_("Participants"), widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -249,3 +291,5 @@ class MonthlyCheckForm(StyledForm, forms.Form):
         self.fields["hazards"].queryset = (
             Hazard.objects.visible_to(user).open().select_related("mine")
         )
+        self.fields["principal"].queryset = principal_candidates(self.fields["mine"].queryset)
+        self.fields["principal"].label_from_instance = lambda u: f"{u} （{u.organization}）"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,11 +14,7 @@ from kuangan.registry.models import Mine
 
 from .choices import HazardLevel, HazardStatus
 from .models import Hazard, MonthlyMajorHazardCheck
-
-# Mines that owe a monthly check: those the campaign handles as operating (二、整治范围).
-OPERATING_Q = Q(status__in=["producing", "constructing", "rectifying"]) | Q(
-    status="long_shutdown"
-) & (Q(resuming=True) | Q(personnel_on_site=True))
+from .services.monthly import owing_mines
 
 
 def last_month(today: dt.date) -> dt.date:
@@ -58,7 +54,9 @@ def monthly_checks(user):
     if user.is_admin_role or not user.has_perm("hazards.view_monthlymajorhazardcheck"):
         return None
     month = last_month(timezone.localdate())
-    mines = Mine.objects.visible_to(user).filter(OPERATING_Q)
+    # The mines that owe the check (the duty calendar's rule: closed mines and unmanned long
+    # shutdowns left out).
+    mines = owing_mines(Mine.objects.visible_to(user))
     checked_ids = set(
         MonthlyMajorHazardCheck.objects.filter(mine__in=mines, month=month).values_list(
             "mine_id", flat=True

@@ -34,6 +34,11 @@ urlpatterns = [
     ),
     path("<int:pk>/evidence/", hazards.EvidenceView.as_view(), name="hazard_evidence"),
     path("<int:pk>/link/", hazards.LinkView.as_view(), name="hazard_link"),
+    path(
+        "<int:pk>/penalty/",
+        hazards.PenaltyRecomputeView.as_view(),
+        name="hazard_penalty_recompute",
+    ),
     path("<int:pk>/list/", hazards.ListingView.as_view(), name="hazard_list_supervision"),
     path("<int:pk>/delist/", hazards.DelistView.as_view(), name="hazard_delist"),
     *object_routes("orders/", "order", orders.OrderLedger, None, orders.OrderPage),

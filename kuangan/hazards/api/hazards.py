@@ -24,6 +24,7 @@ from kuangan.core.api import (
     id_of,
     version_of,
 )
+from kuangan.core.models import User
 from kuangan.core.parsers import (  # texts cleaned, deep JSON refused
     FormParser,
     JSONParser,
@@ -36,7 +37,7 @@ from kuangan.registry.models import Mine
 from .. import services
 from ..choices import HazardLevel
 from ..filters import HazardFilterSet
-from ..models import FIVE_FIELDS, Hazard, HazardEvidence, HazardExtension
+from ..models import PLAN_FIELDS, Hazard, HazardEvidence, HazardExtension
 from ..suggest import suggest_criteria
 
 
@@ -61,6 +62,10 @@ class HazardSerializer(MineRowSerializer):
     listed = serializers.BooleanField(source="is_listed", read_only=True)
     penalty_guidance = serializers.CharField(read_only=True)
     accountability_required = serializers.BooleanField(read_only=True)
+    # None: decided by the system when the finding was recorded.
+    penalty_decided_by: serializers.StringRelatedField[User] = serializers.StringRelatedField(
+        read_only=True
+    )
     listing_body = serializers.CharField(source="listing_body.name", read_only=True, default=None)
 
     class Meta:
@@ -87,6 +92,8 @@ class HazardSerializer(MineRowSerializer):
             "funds",
             "deadline",
             "contingency_plan",
+            "root_cause",
+            "lasting_measure",
             "status",
             "overdue",
             "rectification_note",
@@ -97,6 +104,10 @@ class HazardSerializer(MineRowSerializer):
             "self_reported_hazard",
             "penalty_guidance",
             "accountability_required",
+            "penalty_decided",
+            "penalty_decided_at",
+            "penalty_decided_by",
+            "penalty_basis",
             "accountable_persons",
             "listed",
             "listing_no",
@@ -119,6 +130,9 @@ class HazardSerializer(MineRowSerializer):
             "acceptance_note",
             "reopen_count",
             "self_reported_hazard",
+            "penalty_decided",
+            "penalty_decided_at",
+            "penalty_basis",
             "listing_no",
             "listed_on",
             "listing_due",
@@ -214,14 +228,14 @@ class HazardViewSet(ScopedEditViewSet):
 
     @extend_schema(
         request=inline_serializer(
-            "Rectify", {f: serializers.CharField(required=False) for f in FIVE_FIELDS}
+            "Rectify", {f: serializers.CharField(required=False) for f in PLAN_FIELDS}
         )
     )
     @action(detail=True, methods=["post"], permission_classes=[CanViewHazards])
     def rectify(self, request, pk=None):
         """Start the rectification (reported/reopened → rectifying) with the 五落实."""
         data = body(request)
-        five = {k: data[k] for k in FIVE_FIELDS if k in data}
+        five = {k: data[k] for k in PLAN_FIELDS if k in data}
         if "deadline" in five:
             five["deadline"] = date_of(five, "deadline")
         return self._step(request, services.hazard_start_rectification, **five)
@@ -403,6 +417,27 @@ class HazardViewSet(ScopedEditViewSet):
                 raise exceptions.ValidationError({"self_reported_hazard": [_("Unknown hazard.")]})
         services.hazard_link_self_report(
             by=request.user, hazard=hazard, self_reported=linked, version=version_of(request)
+        )
+        return self._done(hazard)
+
+    @extend_schema(
+        request=inline_serializer("PenaltyRecompute", {"reason": serializers.CharField()})
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[CanViewHazards],
+        url_path="penalty-recompute",
+    )
+    def penalty_recompute(self, request, pk=None):
+        """Decide the penalty guidance of a regulator's finding again on the facts of the day
+        it was found (audited with the guidance before and after and the reason)."""
+        hazard = self.get_object()
+        services.hazard_penalty_recompute(
+            by=request.user,
+            hazard=hazard,
+            reason=str(body(request).get("reason", "")),
+            version=version_of(request),
         )
         return self._done(hazard)
 

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kuangan.core.api import ScopedCreateViewSet, ScopedPrimaryKeyField, date_of
+from kuangan.core.models import User
 from kuangan.core.schema import paginated
 from kuangan.registry.api import MineRowSerializer
 from kuangan.registry.models import Mine
@@ -19,11 +20,19 @@ from kuangan.registry.models import Mine
 from .. import services
 from ..filters import MonthlyCheckFilterSet
 from ..models import Hazard, MonthlyMajorHazardCheck
+from ..models.monthly import principal_candidates
 
 
 class MonthlyCheckSerializer(MineRowSerializer):
     hazards = ScopedPrimaryKeyField(queryset=Hazard.objects.all(), many=True, required=False)
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+    # The person who led the check (主要负责人): the username of a principal of the mine's
+    # enterprise; ``led_by`` is their name as recorded (free text on older checks).
+    principal = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.none(),
+        help_text="username of the principal of the mine's enterprise who led the check",
+    )
 
     class Meta:
         model = MonthlyMajorHazardCheck
@@ -34,6 +43,7 @@ class MonthlyCheckSerializer(MineRowSerializer):
             "mine_name",
             "month",
             "checked_on",
+            "principal",
             "led_by",
             "participants",
             "areas",
@@ -42,10 +52,20 @@ class MonthlyCheckSerializer(MineRowSerializer):
             "recorded_by",
             "created_at",
         ]
-        read_only_fields = ["created_at"]
+        read_only_fields = ["created_at", "led_by"]
         extra_kwargs = {"report": {"required": False}}
         # One check per mine and month: the service says so in words (no generic validator).
         validators: list = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            # Only the principals of the enterprises of the user's mines can be named.
+            fields["principal"].queryset = principal_candidates(
+                Mine.objects.visible_to(request.user)
+            )
+        return fields
 
     def validate(self, attrs):
         return attrs
@@ -97,6 +117,10 @@ class MonthlyCheckViewSet(ScopedCreateViewSet):
                 "mine_name": serializers.CharField(),
                 "checked": serializers.ListField(child=serializers.CharField()),
                 "missing": serializers.ListField(child=serializers.CharField()),
+                "not_owed": serializers.ListField(
+                    child=serializers.DictField(child=serializers.CharField()),
+                    help_text="months ended without a check the mine did not owe, with why",
+                ),
             },
             many=True,
         ),
@@ -104,14 +128,15 @@ class MonthlyCheckViewSet(ScopedCreateViewSet):
     @paginated
     @action(detail=False, methods=["get"])
     def calendar(self, request):
-        """The duty calendar: per mine of your area, the months checked and the months that
-        ended without a check (``YYYY-MM``), paginated over the mines."""
+        """The duty calendar: per mine of your area that owes the check (closed mines and
+        unmanned long shutdowns left out), the months checked and the months that ended
+        without a check while the mine owed it (``YYYY-MM``), paginated over the mines."""
         today = timezone.localdate()
         since = date_of(request.query_params, "since") or services.calendar_start(
             request.user, today
         )
         mines = (
-            Mine.objects.visible_to(request.user)
+            services.owing_mines(Mine.objects.visible_to(request.user))
             .select_related("region")
             .order_by("region__code", "name", "pk")
         )
@@ -124,6 +149,10 @@ class MonthlyCheckViewSet(ScopedCreateViewSet):
                 "mine_name": r["mine"].name,
                 "checked": [m.strftime("%Y-%m") for m in r["checked"]],
                 "missing": [m.strftime("%Y-%m") for m in r["missing"]],
+                "not_owed": [
+                    {"month": m.strftime("%Y-%m"), "reason": services.not_owed_reason_label(why)}
+                    for m, why in sorted(r["not_owed"].items())
+                ],
             }
             for r in rows
         ]

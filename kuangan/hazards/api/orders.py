@@ -1,6 +1,6 @@
 """API of enforcement orders (执法处置): list and retrieve with the order ledger's filters,
 issue (create) through ``services.order_issue``, the steps as POSTs on the order (refuse,
-comply, lift, escalate), the formal document as .docx or .pdf, and the proposals the system
+comply, lift, escalate, reinspect), the formal document as .docx or .pdf, and the proposals the system
 makes for a mine."""
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from kuangan.registry.api import MineRowSerializer
 from kuangan.registry.models import Mine
 
 from .. import services
-from ..choices import OrderKind
+from ..choices import OrderKind, ReinspectionOutcome
 from ..documents import DOCX_MIME, order_document
 from ..filters import OrderFilterSet
-from ..models import Hazard, Order
+from ..models import Hazard, Order, Reinspection
 
 
 def _dated_step_input(name: str) -> serializers.Serializer:
@@ -41,11 +41,34 @@ def _dated_step_input(name: str) -> serializers.Serializer:
     )
 
 
+class ReinspectionSerializer(serializers.ModelSerializer):
+    inspector = serializers.CharField(source="inspector.username", read_only=True)
+    outcome_label = serializers.CharField(source="get_outcome_display", read_only=True)
+
+    class Meta:
+        model = Reinspection
+        fields = [
+            "id",
+            "order",
+            "inspected_on",
+            "outcome",
+            "outcome_label",
+            "findings",
+            "inspector",
+        ]
+        read_only_fields = fields
+
+
 class OrderSerializer(MineRowSerializer):
     hazards = ScopedPrimaryKeyField(queryset=Hazard.objects.all(), many=True, required=False)
     issuing_body = serializers.CharField(source="issuing_body.name", read_only=True)
     officer = serializers.CharField(source="officer.username", read_only=True)
     is_decision = serializers.BooleanField(read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    transfer_category_label = serializers.CharField(
+        source="get_transfer_category_display", read_only=True
+    )
+    reinspections = ReinspectionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Order
@@ -53,6 +76,7 @@ class OrderSerializer(MineRowSerializer):
             "id",
             "number",
             "kind",
+            "kind_label",
             "is_decision",
             "mine",
             "mine_code",
@@ -73,6 +97,11 @@ class OrderSerializer(MineRowSerializer):
             "lifted_on",
             "escalated_to",
             "note",
+            "transfer_category",
+            "transfer_category_label",
+            "reinspection",
+            "reinspections",
+            "proposal",
             "version",
             "created_at",
             "updated_at",
@@ -85,6 +114,8 @@ class OrderSerializer(MineRowSerializer):
             "complied_on",
             "lifted_on",
             "escalated_to",
+            "reinspection",
+            "proposal",
             "version",
             "created_at",
             "updated_at",
@@ -101,6 +132,8 @@ class ProposalSerializer(serializers.Serializer):
     kind_label = serializers.CharField()
     reason = serializers.CharField()
     hazards = serializers.ListField(child=serializers.IntegerField())
+    transfer_category = serializers.CharField()
+    grounds = serializers.ListField(child=serializers.CharField())
 
 
 _DOCUMENT = {
@@ -125,7 +158,7 @@ class OrderViewSet(ScopedCreateViewSet):
             super()
             .get_queryset()
             .select_related("mine", "issuing_body", "officer")
-            .prefetch_related("hazards")
+            .prefetch_related("hazards", "reinspections", "reinspections__inspector")
             .order_by("-issued_on", "-pk")
         )
 
@@ -181,6 +214,34 @@ class OrderViewSet(ScopedCreateViewSet):
 
     @extend_schema(
         request=inline_serializer(
+            "OrderReinspection",
+            {
+                "inspected_on": serializers.DateField(required=False),
+                "outcome": serializers.ChoiceField(choices=ReinspectionOutcome.choices),
+                "findings": serializers.CharField(),
+                "version": serializers.IntegerField(required=False),
+            },
+        ),
+        responses={201: OrderSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reinspect(self, request, pk=None):
+        """Record the re-inspection (复查) of a suspension with its outcome (``met`` /
+        ``unmet``); an ``unmet`` one is the fact a close request rests on."""
+        order = self.get_object()
+        data = body(request)
+        services.order_reinspect(
+            by=request.user,
+            order=order,
+            inspected_on=date_of(data, "inspected_on"),
+            outcome=str(data.get("outcome", "")),
+            findings=str(data.get("findings", "")),
+            version=version_of(request),
+        )
+        return self._done(order, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=inline_serializer(
             "OrderEscalation",
             {
                 "facts": serializers.CharField(),
@@ -192,7 +253,8 @@ class OrderViewSet(ScopedCreateViewSet):
     )
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
-        """A suspension not lifted in time → escalated; the close request issued is returned."""
+        """A suspension whose latest re-inspection found the conditions unmet → escalated; the
+        close request issued is returned."""
         order = self.get_object()
         data = body(request)
         close = services.order_escalate(
@@ -231,6 +293,8 @@ class OrderViewSet(ScopedCreateViewSet):
                     "kind_label": str(OrderKind(p.kind).label),
                     "reason": p.reason,
                     "hazards": list(p.hazard_ids),
+                    "transfer_category": p.transfer_category,
+                    "grounds": list(p.grounds),
                 }
                 for p in services.order_proposals(target)
             ]

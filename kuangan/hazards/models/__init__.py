@@ -11,6 +11,8 @@ from .hazard import (
     FINDING_FIELDS,
     FIVE_FIELDS,
     GENERAL_REQUIRED,
+    PLAN_FIELDS,
+    ROOT_FIELDS,
     TRANSITIONS,
     Hazard,
     HazardEvidence,
@@ -22,13 +24,17 @@ from .hazard import (
     penalty_q,
 )
 from .monthly import MonthlyCheckQuerySet, MonthlyMajorHazardCheck
-from .orders import ORDER_TRANSITIONS, Order, OrderQuerySet
+from .orders import ORDER_TRANSITIONS, Order, OrderQuerySet, Reinspection, ScopedByOrder
 from .risks import RiskItem, RiskItemQuerySet
 
 __all__ = [
     "FINDING_FIELDS",
     "FIVE_FIELDS",
     "GENERAL_REQUIRED",
+    "PLAN_FIELDS",
+    "ROOT_FIELDS",
+    "Reinspection",
+    "ScopedByOrder",
     "ORDER_TRANSITIONS",
     "TRANSITIONS",
     "Hazard",

@@ -11,16 +11,19 @@ from decimal import Decimal
 from typing import Self
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kuangan.checklists.models import ChecklistItem, MajorHazardCriterion
 from kuangan.core.models import (
     Attachment,
+    AuditEvent,
     Organization,
     TimeStampedModel,
     VersionedModel,
@@ -70,6 +73,12 @@ FINDING_FIELDS = (
     "reckless_operation",
 )
 GENERAL_REQUIRED = ("responsible_person", "measures", "deadline")
+# The penalty guidance decided for a regulator's finding (the workflows set them).
+PENALTY_FIELDS = ("penalty_decided", "penalty_decided_at", "penalty_decided_by", "penalty_basis")
+# 七(三): “督促企业深入分析查找产生问题隐患的深层次、根本性原因，制定落实治本措施”: a major hazard's
+# root cause and lasting measure, the enterprise's analysis and plan, required with its 五落实.
+ROOT_FIELDS = ("root_cause", "lasting_measure")
+PLAN_FIELDS = (*FIVE_FIELDS, *ROOT_FIELDS)
 
 
 class HazardQuerySet(MineScopedQuerySet):
@@ -99,8 +108,17 @@ class HazardQuerySet(MineScopedQuerySet):
         return self.filter(listing_no__gt="", delisted_on__isnull=True)
 
     def with_penalty_guidance(self, guidance: str, on: dt.date | None = None) -> Self:
-        """Hazards whose penalty guidance (``rules.penalty_guidance``) is ``guidance``."""
-        return self.filter(penalty_q(guidance, on or today()))
+        """Hazards whose penalty guidance (``Hazard.guidance``) is ``guidance``: the stored
+        decision of a regulator's finding, today's for the enterprise's own record. A
+        regulator's finding without a stored decision (recorded before decisions were stored)
+        is decided here on the facts of the day it was found."""
+        undecided = self.exclude(source__in=list(SELF_SOURCES)).filter(penalty_decided="")
+        missing = [
+            h.pk
+            for h in undecided.select_related("inspection", "self_reported_hazard")
+            if h.guidance().value == guidance
+        ]
+        return self.filter(penalty_q(guidance, on or today()) | Q(pk__in=missing))
 
 
 def overdue_q(on: dt.date, prefix: str = "") -> Q:
@@ -108,24 +126,19 @@ def overdue_q(on: dt.date, prefix: str = "") -> Q:
 
 
 def penalty_q(guidance: str, on: dt.date) -> Q:
-    """The database form of ``rules.penalty_guidance`` (tested against it on every branch)."""
-    own = Q(source__in=list(SELF_SOURCES)) & ~overdue_q(on)
-    linked = (
-        Q(source__in=[HazardSource.ENFORCEMENT, HazardSource.SUPERVISION])
-        & Q(self_reported_hazard__source__in=list(SELF_SOURCES))
-        & ~overdue_q(on, "self_reported_hazard__")
+    """The database form of ``Hazard.guidance`` (tested against it on every branch): the
+    enterprise's own record is judged on ``on`` (``rules.record_state``); a regulator's finding
+    reads the guidance decided on the day it was found (``penalty_decided``)."""
+    own = Q(source__in=list(SELF_SOURCES))
+    in_time = Q(status=HazardStatus.CLOSED) | (
+        Q(status__in=list(rules.RECTIFYING_STATUSES)) & ~Q(deadline__lt=on)
     )
-    lenient = own | linked
-    heavy = (
-        Q(level=HazardLevel.MAJOR)
-        & Q(source__in=list(rules.HEAVY_SOURCES))
-        & Q(self_reported_hazard__isnull=True)
-    )
+    decided = ~own & Q(penalty_decided=guidance)
     if guidance == PenaltyGuidance.LENIENT:
-        return lenient
+        return (own & in_time) | decided
     if guidance == PenaltyGuidance.HEAVY:
-        return heavy & ~lenient
-    return ~lenient & ~heavy
+        return decided
+    return (own & ~in_time) | decided
 
 
 class Hazard(MineRow, VersionedModel, TimeStampedModel):
@@ -180,6 +193,17 @@ class Hazard(MineRow, VersionedModel, TimeStampedModel):
     )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     contingency_plan = models.TextField(_("contingency plan"), blank=True)
+    # 七(三) 根本原因 / 治本措施
+    root_cause = models.TextField(
+        _("root cause"),
+        blank=True,
+        help_text=_("The deep-seated, fundamental cause of the hazard (根本性原因)."),
+    )
+    lasting_measure = models.TextField(
+        _("lasting measure"),
+        blank=True,
+        help_text=_("The measure that removes the cause for good (治本措施)."),
+    )
     # Workflow
     status = models.CharField(
         _("status"), max_length=20, choices=HazardStatus.choices, default=HazardStatus.REPORTED
@@ -198,6 +222,21 @@ class Hazard(MineRow, VersionedModel, TimeStampedModel):
         optional=True,
         related_name="enforcement_links",
         help_text=_("The enterprise's earlier record of the same problem (self or group)."),
+    )
+    # The guidance decided for a regulator's finding on the facts of the day it was found
+    # (system-owned: set when the finding is recorded or linked, or recomputed by a regulator).
+    penalty_decided = models.CharField(
+        _("penalty guidance decided"),
+        max_length=10,
+        choices=PenaltyGuidance.choices,
+        blank=True,
+    )
+    penalty_decided_at = models.DateTimeField(
+        _("penalty guidance decided at"), null=True, blank=True
+    )
+    penalty_decided_by = user_reference(_("penalty guidance decided by"), optional=True)
+    penalty_basis = models.JSONField(
+        _("facts of the penalty guidance"), default=dict, blank=True, encoder=DjangoJSONEncoder
     )
     accountable_persons = models.TextField(
         _("persons held to account"),
@@ -219,17 +258,21 @@ class Hazard(MineRow, VersionedModel, TimeStampedModel):
     objects = HazardQuerySet.as_manager()
     # The facts of a finding are the side's that found it (``recorder_side``): an enterprise
     # never rewrites what the county's inspection found, nor a regulator the enterprise's own
-    # record. The level changes through its own step, with a reason. The 五落实 is the
-    # enterprise's plan.
+    # record. The level changes through its own step, with a reason. The 五落实, the root
+    # cause and the lasting measure are the enterprise's analysis and plan.
     ownership = Ownership(
         recorder=FINDING_FIELDS,
-        enterprise=FIVE_FIELDS,
+        enterprise=PLAN_FIELDS,
         steps={"level": _("Change the level")},
+        system=PENALTY_FIELDS,
     )
 
     # What the history shows for the derived guidance the services record (core.history).
-    history_choices = {"penalty_guidance": PenaltyGuidance}
-    history_labels = {"penalty_guidance": _("Penalty guidance")}
+    history_choices = {"penalty_guidance": PenaltyGuidance, "penalty_decided": PenaltyGuidance}
+    history_labels = {
+        "penalty_guidance": _("Penalty guidance"),
+        "penalty_decided": _("Penalty guidance"),
+    }
 
     class Meta:
         verbose_name = _("hazard")
@@ -309,20 +352,88 @@ class Hazard(MineRow, VersionedModel, TimeStampedModel):
     def is_listed(self) -> bool:
         return bool(self.listing_no) and self.delisted_on is None
 
-    def facts(self, on: dt.date | None = None, *, follow_link: bool = True) -> rules.HazardFacts:
-        """The plain facts the penalty rule reads (the linked record's own link is not
-        followed: only its source and whether it is overdue matter)."""
-        on = on or today()
-        linked = self.self_reported_hazard if follow_link else None
-        return rules.HazardFacts(
-            level=self.level,
-            source=self.source,
-            overdue=self.overdue_on(on),
-            self_report=linked.facts(on, follow_link=False) if linked is not None else None,
+    # --- penalty guidance (notice 七(四)) ---------------------------------------------------
+
+    def finding_started_at(self) -> dt.datetime:
+        """When the regulator's finding began: its inspection's start (system time), else the
+        start of the day it was found on."""
+        inspection = self.inspection if self.inspection_id else None
+        if inspection is not None and inspection.started_at is not None:
+            return inspection.started_at
+        return timezone.make_aware(dt.datetime.combine(self.found_on, dt.time.min))
+
+    def record_as_of(self, moment: dt.datetime, day: dt.date) -> rules.SelfRecordFacts:
+        """This (enterprise's own) record as it stood at ``moment``: its status and deadline
+        then, read back from its audit history; whether the system had recorded it before
+        ``moment`` (its ``created_at``, never the ``found_on`` the enterprise typed)."""
+        status, deadline = self.status, self.deadline
+        later = AuditEvent.objects.filter(
+            object_type=self._meta.label_lower, object_id=str(self.pk), timestamp__gt=moment
+        ).order_by("-timestamp", "-pk")
+        for changes in later.values_list("changes", flat=True):
+            if not isinstance(changes, dict):
+                continue
+            old_status = _old_value(changes, "status")
+            if old_status:
+                status = old_status
+            if isinstance(changes.get("deadline"), list):
+                old_deadline = _old_value(changes, "deadline")
+                deadline = dt.date.fromisoformat(old_deadline) if old_deadline else None
+        return rules.SelfRecordFacts(
+            status=status,
+            deadline=deadline,
+            on=day,
+            recorded_before=self.created_at is not None and self.created_at < moment,
         )
 
+    def decide_guidance(self) -> tuple[rules.Guidance, dict]:
+        """The guidance of a regulator's finding on the facts of the day it was found (its
+        inspection's start; the linked own record as it stood then), and those facts."""
+        moment = self.finding_started_at()
+        linked = self.self_reported_hazard if self.self_reported_hazard_id else None
+        record = linked.record_as_of(moment, self.found_on) if linked is not None else None
+        guidance = rules.penalty_guidance(
+            rules.HazardFacts(level=self.level, source=self.source, self_record=record)
+        )
+        basis: dict = {
+            "reason": guidance.reason,
+            "level": self.level,
+            "source": self.source,
+            "found_on": self.found_on.isoformat(),
+            "inspection": self.inspection_id,
+            "inspection_started_at": moment.isoformat(),
+            "self_record": None,
+        }
+        if linked is not None and record is not None:
+            basis["self_record"] = {
+                "id": linked.pk,
+                "code": linked.code,
+                "recorded_at": linked.created_at.isoformat() if linked.created_at else None,
+                "found_on": linked.found_on.isoformat(),
+                "recorded_before": record.recorded_before,
+                "status": record.status,
+                "deadline": record.deadline.isoformat() if record.deadline else None,
+            }
+        return guidance, basis
+
     def guidance(self, on: dt.date | None = None) -> rules.Guidance:
-        return rules.penalty_guidance(self.facts(on))
+        """The enterprise's own record: what would apply if a regulator acted on it on ``on``
+        (today). A regulator's finding: the guidance decided on the day it was found (stored;
+        decided now on that day's facts when none is stored)."""
+        if self.source in SELF_SOURCES:
+            record = rules.SelfRecordFacts(
+                status=self.status, deadline=self.deadline, on=on or today()
+            )
+            return rules.penalty_guidance(
+                rules.HazardFacts(level=self.level, source=self.source, self_record=record)
+            )
+        if self.penalty_decided:
+            return rules.Guidance(
+                self.penalty_decided,
+                accountability_required=self.penalty_decided == PenaltyGuidance.HEAVY,
+                reason=str((self.penalty_basis or {}).get("reason", "")),
+            )
+        return self.decide_guidance()[0]
 
     @property
     def penalty_guidance(self) -> str:
@@ -332,9 +443,24 @@ class Hazard(MineRow, VersionedModel, TimeStampedModel):
     def accountability_required(self) -> bool:
         return self.guidance().accountability_required
 
+    def penalty_stale(self) -> bool:
+        """The facts the stored decision rested on have changed since (the level, the source,
+        the linked record): a regulator may recompute it."""
+        basis = self.penalty_basis or {}
+        if not self.penalty_decided or self.source in SELF_SOURCES:
+            return False
+        linked = (basis.get("self_record") or {}).get("id")
+        return (
+            basis.get("level") != self.level
+            or basis.get("source") != self.source
+            or linked != self.self_reported_hazard_id
+            or basis.get("found_on") != self.found_on.isoformat()
+        )
+
     def missing_five(self) -> list[str]:
-        """五落实 fields still empty for this level."""
-        required = FIVE_FIELDS if self.is_major else GENERAL_REQUIRED
+        """Plan fields still empty for this level: for a major hazard the 五落实 with its root
+        cause and lasting measure (七(三)); for a general one the person, measures, deadline."""
+        required = PLAN_FIELDS if self.is_major else GENERAL_REQUIRED
         return [f for f in required if getattr(self, f) in (None, "")]
 
     def can_transition(self, to: str) -> bool:
@@ -360,6 +486,11 @@ class Hazard(MineRow, VersionedModel, TimeStampedModel):
             errors["funds"] = [gettext("Funds cannot be negative.")]
         if errors:
             raise ValidationError(errors)
+
+
+def _old_value(changes: dict, name: str):
+    change = changes.get(name)
+    return change[0] if isinstance(change, list) and len(change) == 2 else None
 
 
 def criterion_problem(criterion, mine, found_on: dt.date) -> str | None:

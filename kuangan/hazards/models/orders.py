@@ -1,8 +1,10 @@
 """Enforcement orders and decisions (执法处置: 指令书 / 决定书) resting on hazards of one mine,
-with their allowed transitions (``ORDER_TRANSITIONS``)."""
+with their allowed transitions (``ORDER_TRANSITIONS``), and the re-inspections (复查) of a
+suspension that decide whether it is lifted or followed by a close request."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Self
 
@@ -21,15 +23,18 @@ from kuangan.core.models import (
     reference,
     user_reference,
 )
+from kuangan.core.scope import ScopedQuerySet
 from kuangan.inspections.models import Inspection
 from kuangan.registry.models import Mine, MineRow, MineScopedQuerySet
 
-from ..choices import OrderKind, OrderStatus
+from ..choices import OrderKind, OrderStatus, ReinspectionOutcome, TransferCategory
+from .base import today
 from .hazard import Hazard
 
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     OrderStatus.ISSUED: frozenset({OrderStatus.COMPLIED, OrderStatus.ESCALATED}),
-    OrderStatus.COMPLIED: frozenset({OrderStatus.LIFTED}),
+    # a suspension complied with is escalated when its re-inspection finds the conditions unmet
+    OrderStatus.COMPLIED: frozenset({OrderStatus.LIFTED, OrderStatus.ESCALATED}),
     OrderStatus.LIFTED: frozenset(),
     OrderStatus.ESCALATED: frozenset(),
 }
@@ -81,6 +86,26 @@ class Order(MineRow, VersionedModel, TimeStampedModel):
         "self", _("escalated to"), optional=True, related_name="escalated_from"
     )
     note = models.TextField(_("note"), blank=True)
+    transfer_category = models.CharField(
+        _("matter transferred"),
+        max_length=20,
+        choices=TransferCategory.choices,
+        blank=True,
+        help_text=_("For a transfer: the matter the competent department handles."),
+    )
+    reinspection = reference(
+        "Reinspection",
+        _("re-inspection"),
+        optional=True,
+        related_name="close_requests",
+        help_text=_("For a close request: the re-inspection that found the conditions unmet."),
+    )
+    proposal = models.JSONField(
+        _("proposal at issue"),
+        default=dict,
+        blank=True,
+        help_text=_("What the facts of the day of issue called for, with the notice's words."),
+    )
 
     objects = OrderQuerySet.as_manager()
 
@@ -128,5 +153,70 @@ class Order(MineRow, VersionedModel, TimeStampedModel):
             errors["deadline"] = [gettext("Give the deadline of the order.")]
         if self.deadline and self.issued_on and self.deadline < self.issued_on:
             errors["deadline"] = [gettext("The deadline cannot be before the day of issue.")]
+        if self.kind == OrderKind.TRANSFER and not self.transfer_category:
+            errors["transfer_category"] = [
+                gettext("Choose the matter the competent department is to handle.")
+            ]
+        if self.kind != OrderKind.TRANSFER and self.transfer_category:
+            errors["transfer_category"] = [gettext("Only a transfer names a matter transferred.")]
+        if errors:
+            raise ValidationError(errors)
+
+    def latest_reinspection(self, on: dt.date | None = None) -> Reinspection | None:
+        """The last re-inspection of this order done on or before ``on`` (any day if None)."""
+        rows = self.reinspections.all()
+        if on is not None:
+            rows = rows.filter(inspected_on__lte=on)
+        return rows.order_by("-inspected_on", "-pk").first()
+
+
+class ScopedByOrder(ScopedQuerySet):
+    scope_region = "order__mine__region"
+    scope_enterprise = "order__mine__enterprise"
+
+
+class Reinspection(TimeStampedModel):
+    """七(四): the re-inspection (复查) of a mine after a suspension (停产整顿), with its outcome.
+    “经停产整顿仍不具备安全生产条件的，要依法提请地方政府予以关闭”: an ``unmet`` outcome is the
+    fact a close request rests on; a ``met`` one lets the suspension be lifted."""
+
+    order = reference(Order, _("suspension"), related_name="reinspections")
+    inspected_on = models.DateField(_("re-inspected on"))
+    outcome = models.CharField(
+        _("re-inspection outcome"), max_length=8, choices=ReinspectionOutcome.choices
+    )
+    findings = models.TextField(_("findings"))
+    inspector = user_reference(_("re-inspected by"))
+
+    objects = ScopedByOrder.as_manager()
+
+    class Meta:
+        verbose_name = _("re-inspection")
+        verbose_name_plural = _("re-inspections")
+        ordering = ["-inspected_on", "-pk"]
+
+    def __str__(self) -> str:
+        return gettext("Re-inspection of %(number)s on %(date)s") % {
+            "number": self.order.number,
+            "date": self.inspected_on.isoformat(),
+        }
+
+    def get_absolute_url(self) -> str:
+        return self.order.get_absolute_url()
+
+    def audit_region(self):
+        return self.order.mine.region
+
+    def clean(self) -> None:
+        errors = {}
+        if self.order_id is not None and self.order.kind != OrderKind.SUSPEND:
+            errors["order"] = [gettext("Only a suspension is re-inspected.")]
+        if self.inspected_on and self.order_id is not None:
+            if self.inspected_on < self.order.issued_on:
+                errors["inspected_on"] = [
+                    gettext("The re-inspection cannot be before the suspension was issued.")
+                ]
+        if self.inspected_on and self.inspected_on > today():
+            errors["inspected_on"] = [gettext("The re-inspection date cannot be in the future.")]
         if errors:
             raise ValidationError(errors)

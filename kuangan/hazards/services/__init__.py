@@ -44,7 +44,15 @@ from .hazards import (
     may_accept,
 )
 from .listing import hazard_delist, hazard_list
-from .monthly import calendar_start, duty_calendar, monthly_check_record
+from .monthly import (
+    NOT_OWED_CLOSED,
+    NOT_OWED_UNMANNED,
+    calendar_start,
+    duty_calendar,
+    monthly_check_record,
+    not_owed_reason_label,
+    owing_mines,
+)
 from .orders import (
     order_comply,
     order_escalate,
@@ -52,14 +60,22 @@ from .orders import (
     order_lift,
     order_proposals,
     order_record_refusal,
+    order_reinspect,
     render_docx,
     render_pdf,
 )
-from .penalty import hazard_link_self_report, self_report_candidates
+from .penalty import (
+    decide_at_recording,
+    hazard_link_self_report,
+    hazard_penalty_recompute,
+    self_report_candidates,
+)
 from .risks import RISK_FIELDS, next_risk_code, risk_create, risk_delete, risk_update
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "NOT_OWED_CLOSED",
+    "NOT_OWED_UNMANNED",
     "RISK_FIELDS",
     "ConflictError",
     "calendar_start",
@@ -74,6 +90,7 @@ __all__ = [
     "hazard_decide_extension",
     "hazard_delist",
     "hazard_link_self_report",
+    "hazard_penalty_recompute",
     "hazard_list",
     "hazard_reject",
     "hazard_request_acceptance",
@@ -83,6 +100,8 @@ __all__ = [
     "may_accept",
     "may_decide_extension",
     "monthly_check_record",
+    "not_owed_reason_label",
+    "owing_mines",
     "next_risk_code",
     "order_comply",
     "order_escalate",
@@ -90,12 +109,14 @@ __all__ = [
     "order_lift",
     "order_proposals",
     "order_record_refusal",
+    "order_reinspect",
     "render_docx",
     "render_pdf",
     "risk_create",
     "risk_delete",
     "risk_update",
     "self_report_candidates",
+    "decide_at_recording",
 ]
 
 

@@ -28,7 +28,7 @@ from kuangan.core.services import (
 from kuangan.registry.models import Mine
 
 from ..choices import SELF_SOURCES, EvidenceStage, HazardLevel, HazardSource, HazardStatus
-from ..models import FINDING_FIELDS, FIVE_FIELDS, Hazard, today
+from ..models import FINDING_FIELDS, PLAN_FIELDS, ROOT_FIELDS, Hazard, today
 from .common import (
     LOCK_RELATED,
     clean_funds,
@@ -40,9 +40,10 @@ from .common import (
     require_mine_in_area,
     require_rectifier,
 )
+from .penalty import decide_at_recording
 
 # Fields a user may set when recording or editing a hazard.
-EDITABLE_FIELDS = (*FINDING_FIELDS, "level", *FIVE_FIELDS, "accountable_persons")
+EDITABLE_FIELDS = (*FINDING_FIELDS, "level", *PLAN_FIELDS, "accountable_persons")
 # Fields that stay as recorded once the rectification started (only the 五落实 may change).
 FROZEN_AFTER_REPORT = ("source", "found_on")
 # Who accepts a general hazard at the enterprise; who hears of a major hazard it found.
@@ -90,6 +91,7 @@ def hazard_create(*, by: User, mine: Mine, **fields: Any) -> Hazard:
         hazard.code = next_serial(
             Hazard.objects.all(), "code", f"{mine.code}-{hazard.found_on.year}-"
         )
+        decide_at_recording(hazard)  # a regulator's finding: on the facts of its day
         save_new(hazard, by=by)
         if hazard.is_major and hazard.source in SELF_SOURCES:
             _report_upward(by, hazard)
@@ -304,7 +306,7 @@ def hazard_start_rectification(
     """reported / reopened → rectifying. The 五落实 (given here or filled in before) must be
     complete: all five for a major hazard; person, measures and deadline for a general one."""
     require_rectifier(by, hazard, _("The enterprise rectifies its hazards."))
-    unknown = set(five) - set(FIVE_FIELDS)
+    unknown = set(five) - set(PLAN_FIELDS)
     if unknown:
         raise ValidationError({key: [_("This field cannot be set here.")] for key in unknown})
     if "funds" in five:
@@ -349,6 +351,15 @@ def hazard_request_acceptance(
     ) as current:
         if current.is_major:
             _require_evidence(current)
+            # 七(三): the root cause and the lasting measure, before acceptance.
+            missing = [f for f in ROOT_FIELDS if not getattr(current, f)]
+            if missing:
+                raise ValidationError(
+                    {
+                        f: [_("Required before a major hazard is accepted (七(三)).")]
+                        for f in missing
+                    }
+                )
         current.rectified_by = by
         current.rectified_at = timezone.now()
         current.rectification_note = note

@@ -32,6 +32,7 @@ from ..models import (
     Order,
     RiskItem,
 )
+from ..services.penalty import decide_at_recording
 
 _serial = itertools.count(1)
 
@@ -47,6 +48,9 @@ FIVE = {
     "measures": "加强支护，补打锚杆",
     "funds": Decimal("50000.00"),
     "contingency_plan": "顶板事故专项应急预案",
+    # 七(三): a major hazard's root cause and lasting measure, filled in with the 五落实
+    "root_cause": "采掘接续紧张，支护设计未随地压变化修订",
+    "lasting_measure": "修订支护设计并建立顶板离层在线监测",
 }
 
 
@@ -82,6 +86,7 @@ def make_hazard(
         **fields,
     )
     hazard.full_clean(exclude=["code"])
+    decide_at_recording(hazard)  # a regulator's finding: its guidance, as the service stores it
     hazard.save()
     return hazard
 
@@ -207,7 +212,9 @@ authz.route("order-proposals", model=Mine, kwargs=lambda m: [{"mine": m.pk}])
 authz.route(
     "hazards:order_step",
     model=Order,
-    kwargs=lambda o: [{"pk": o.pk, "step": s} for s in ("refuse", "comply", "lift", "escalate")],
+    kwargs=lambda o: [
+        {"pk": o.pk, "step": s} for s in ("reinspect", "refuse", "comply", "lift", "escalate")
+    ],
 )
 authz.route("hazards:order_issue", model=Mine, kwargs=lambda m: [{"mine": m.pk}])
 authz.route("hazard-from-inspection", skip="POST only: bulk creation from an inspection")

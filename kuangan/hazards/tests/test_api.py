@@ -4,6 +4,7 @@ link, evidence, listing, suggestions, scope, and constant query counts."""
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -52,7 +53,8 @@ def test_create_and_read(people):
     assert r.status_code == 201, r.json()
     body = r.json()
     assert body["status"] == "reported" and body["source"] == "self"
-    assert body["penalty_guidance"] == "lenient" and body["overdue"] is False
+    # 「且正在整改」: merely reported, no 五落实 yet, the own record earns no leniency
+    assert body["penalty_guidance"] == "standard" and body["overdue"] is False
     assert c.get(f"{BASE}{body['id']}/").json()["code"] == body["code"]
 
 
@@ -102,6 +104,9 @@ def test_workflow_steps_major(people):
         "funds",
         "deadline",
         "contingency_plan",
+        # 七(三): a major hazard's root cause and lasting measure, with its 五落实
+        "root_cause",
+        "lasting_measure",
     }
     deadline = (TODAY + dt.timedelta(days=9)).isoformat()
     r = c.post(url + "rectify/", {**FIVE, "funds": "50000", "deadline": deadline}, format="json")
@@ -155,9 +160,15 @@ def test_extension_and_decision(people):
 
 def test_link_and_penalty_guidance_filter(people):
     crit = criterion_for(people.mine)
-    own = make_hazard(
-        people.mine, level="major", criterion=crit, found_on=TODAY - dt.timedelta(days=3)
-    )
+    with time_machine.travel(timezone.now() - dt.timedelta(days=3), tick=False):
+        own = make_hazard(
+            people.mine,
+            level="major",
+            criterion=crit,
+            found_on=TODAY - dt.timedelta(days=3),
+            status="rectifying",
+            five=True,
+        )
     found = make_hazard(
         people.mine, level="major", criterion=crit, source="enforcement", found_on=TODAY
     )
@@ -326,3 +337,21 @@ def test_list_filters_by_the_mine_code_or_id(people):
     other = make_mine("220102")
     assert c.get(BASE, {"mine": other.code}).status_code == 400  # another county's: unknown
     assert c.get(BASE, {"mine": "no-such-code"}).status_code == 400
+
+
+def test_penalty_recompute_through_the_api_is_the_regulators_and_needs_a_reason(people):
+    h = make_hazard(
+        people.mine, level="major", source="enforcement", criterion=criterion_for(people.mine)
+    )
+    url = f"{BASE}{h.pk}/penalty-recompute/"
+    refused = api(people.officer).post(url, {"reason": "x", "version": h.version}, format="json")
+    assert refused.status_code == 403
+    empty = api(people.county).post(url, {"reason": "", "version": h.version}, format="json")
+    assert empty.status_code == 400
+    done = api(people.county).post(
+        url, {"reason": "补录企业自查记录后重新认定", "version": h.version}, format="json"
+    )
+    assert done.status_code == 200, done.json()
+    body = done.json()
+    assert body["penalty_guidance"] == "heavy" and body["penalty_decided_by"]
+    assert body["penalty_basis"]

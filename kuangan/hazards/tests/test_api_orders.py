@@ -145,13 +145,39 @@ def test_escalate_returns_the_close_request(people):
     c = api(people.county)
     r = c.post(f"{ORDERS}{_issue(people).pk}/escalate/", {"facts": "x"}, format="json")
     assert r.status_code == 400  # only a suspension is escalated
+    # “经停产整顿仍不具备安全生产条件的”: without a re-inspection finding that, no close request
+    r = c.post(f"{ORDERS}{order.pk}/escalate/", {"facts": "x"}, format="json")
+    assert r.status_code == 400, r.json()
+    r = c.post(
+        f"{ORDERS}{order.pk}/reinspect/",
+        {"outcome": "unmet", "findings": "采区仍未形成独立通风系统"},
+        format="json",
+    )
+    assert r.status_code == 201, r.json()
+    [reinspection] = r.json()["reinspections"]
+    assert reinspection["outcome"] == "unmet" and reinspection["outcome_label"]
     r = c.post(
         f"{ORDERS}{order.pk}/escalate/", {"facts": "整顿期满仍不具备安全生产条件"}, format="json"
     )
     assert r.status_code == 201, r.json()
     close = r.json()
     assert close["kind"] == "close_request" and close["legal_basis"] == order.legal_basis
+    assert close["reinspection"] == reinspection["id"]
     assert c.get(f"{ORDERS}{order.pk}/").json()["status"] == "escalated"
+
+
+def test_reinspect_refused_for_another_order_or_an_unknown_outcome(people):
+    c = api(people.county)
+    other = _issue(people)
+    r = c.post(f"{ORDERS}{other.pk}/reinspect/", {"outcome": "met", "findings": "x"}, format="json")
+    assert r.status_code == 400  # only a suspension is re-inspected
+    order = _issue(people, kind="suspend")
+    r = c.post(f"{ORDERS}{order.pk}/reinspect/", {"outcome": "ok", "findings": "x"}, format="json")
+    assert r.status_code == 400 and "outcome" in r.json()["error"]["fields"]
+    r = api(people.principal).post(
+        f"{ORDERS}{order.pk}/reinspect/", {"outcome": "met", "findings": "x"}, format="json"
+    )
+    assert r.status_code == 403  # the enterprise does not re-inspect itself
 
 
 def test_documents(people):
@@ -211,7 +237,7 @@ def test_record_a_monthly_check_through_the_api(people, principal_mine):
         "mine": principal_mine.code,
         "month": last_month.replace(day=1).isoformat(),
         "checked_on": last_month.replace(day=15).isoformat(),
-        "led_by": "张矿长",
+        "principal": people.principal.username,
         "participants": "安全科、通风科",
         "areas": "全矿井",
         "hazards": [h.pk],
@@ -220,10 +246,16 @@ def test_record_a_monthly_check_through_the_api(people, principal_mine):
     r = c.post(CHECKS, body, format="json")
     assert r.status_code == 201, r.json()
     assert r.json()["hazards"] == [h.pk] and r.json()["recorded_by"] == people.officer.username
+    assert r.json()["principal"] == people.principal.username
+    assert r.json()["led_by"] == str(people.principal)
     r = c.post(CHECKS, body, format="json")
     assert r.status_code == 400 and "month" in r.json()["error"]["fields"]
-    r = c.post(CHECKS, {**body, "month": TODAY.replace(day=1).isoformat(), "led_by": "李"})
-    assert r.status_code == 400 and "led_by" in r.json()["error"]["fields"]
+    # 主要负责人 is a person: a safety officer of the enterprise may not lead it
+    r = c.post(
+        CHECKS,
+        {**body, "month": TODAY.replace(day=1).isoformat(), "principal": people.officer2.username},
+    )
+    assert r.status_code == 400 and "principal" in r.json()["error"]["fields"]
     assert api(people.county).post(CHECKS, body, format="json").status_code == 403
     assert MonthlyMajorHazardCheck.objects.count() == 1
 

@@ -98,6 +98,9 @@ def test_major_hazard_recorded_rectified_and_closed_by_the_county(
     # start the rectification (the five fields are already filled in)
     action(page, "rectify")
     assert page.input_value("#id_funds") in ("120000", "120000.00")
+    # 七(三): a major hazard's root cause and the lasting measure against it.
+    page.fill("#id_root_cause", "排水系统未按涌水量变化及时扩容，水仓清挖无计划")
+    page.fill("#id_lasting_measure", "按最大涌水量核定排水能力，建立水仓定期清挖制度")
     submit(page)
     assert status_badge(page) == "整改中"
 

@@ -58,23 +58,26 @@ def test_listed_queryset(mine):
 
 
 CASES = [
-    # (level, source, overdue, linked source, linked overdue)
-    ("general", "self", False, None, False),
-    ("major", "group", False, None, False),
-    ("major", "self", True, None, False),
-    ("major", "enforcement", False, None, False),
-    ("major", "supervision", True, None, False),
-    ("major", "tipoff", False, None, False),
-    ("general", "enforcement", False, None, False),
-    ("major", "other", False, None, False),
-    ("major", "enforcement", False, "self", False),
-    ("major", "supervision", True, "group", False),
-    ("major", "enforcement", False, "self", True),
-    ("major", "tipoff", False, "self", False),
+    # (level, source, status, overdue, linked: (status, recorded before the finding) or None)
+    ("general", "self", "rectifying", False, None, "lenient"),
+    ("major", "group", "closed", True, None, "lenient"),
+    ("major", "self", "rectifying", True, None, "standard"),
+    ("major", "self", "reported", False, None, "standard"),
+    ("major", "enforcement", "reported", False, None, "heavy"),
+    ("major", "supervision", "reported", True, None, "heavy"),
+    ("major", "tipoff", "reported", False, None, "heavy"),
+    ("general", "enforcement", "reported", False, None, "standard"),
+    ("major", "other", "reported", False, None, "standard"),
+    ("major", "enforcement", "reported", False, ("rectifying", True), "lenient"),
+    ("major", "supervision", "reported", True, ("closed", True), "lenient"),
+    ("major", "enforcement", "reported", False, ("reported", True), "standard"),
+    ("major", "tipoff", "reported", False, ("rectifying", False), "heavy"),
 ]
 
 
 def test_database_guidance_agrees_with_the_rule(mine):
+    """七(四) read on the day: the own record judged today, a regulator's finding by the
+    guidance stored on the day it was found; the database reads the same."""
     today = timezone.localdate()
     found = today - dt.timedelta(days=30)
 
@@ -82,37 +85,33 @@ def test_database_guidance_agrees_with_the_rule(mine):
         return today - dt.timedelta(days=1) if overdue else today + dt.timedelta(days=5)
 
     made = []
-    for level, source, overdue, linked_source, linked_overdue in CASES:
+    for level, source, status, overdue, linked_facts, _expected in CASES:
         linked = None
-        if linked_source:
-            linked = make_hazard(
-                mine, source=linked_source, found_on=found, deadline=deadline(linked_overdue)
-            )
+        if linked_facts:
+            linked_status, before = linked_facts
+            when = timezone.now() - dt.timedelta(days=40 if before else 0)
+            with time_machine.travel(when, tick=False):
+                linked = make_hazard(
+                    mine,
+                    found_on=today - dt.timedelta(days=45),
+                    status=linked_status,
+                    five=True,
+                    deadline=deadline(False),
+                )
         made.append(
             make_hazard(
                 mine,
                 level=level,
                 source=source,
+                status=status,
                 found_on=found,
                 deadline=deadline(overdue),
                 self_reported_hazard=linked,
+                five=status != "reported",
             )
         )
     for value in PenaltyGuidance.values:
         from_db = set(Hazard.objects.with_penalty_guidance(value).values_list("pk", flat=True))
         from_rule = {h.pk for h in Hazard.objects.all() if h.penalty_guidance == value}
         assert from_db == from_rule, value
-    assert [h.penalty_guidance for h in made] == [
-        "lenient",
-        "lenient",
-        "standard",
-        "heavy",
-        "heavy",
-        "heavy",
-        "standard",
-        "standard",
-        "lenient",
-        "lenient",
-        "standard",
-        "standard",
-    ]
+    assert [h.penalty_guidance for h in made] == [case[-1] for case in CASES]

@@ -4,10 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from kuangan.core.choices import AuditAction
 from kuangan.core.models import AuditEvent, Notification
 from kuangan.core.services import ConflictError
 from kuangan.core.tests.factories import png_bytes
@@ -136,6 +138,67 @@ def test_major_needs_all_five(people, missing):
     assert list(e.value.message_dict) == [missing]
     h.refresh_from_db()
     assert h.status == HazardStatus.REPORTED
+
+
+@pytest.mark.parametrize("missing", ["root_cause", "lasting_measure"])
+def test_major_needs_its_root_cause_and_lasting_measure(people, missing):
+    """七(三): “督促企业深入分析查找产生问题隐患的深层次、根本性原因，制定落实治本措施”: a major
+    hazard's root cause and lasting measure are required with its 五落实, when the
+    rectification starts."""
+    h = create_major(people)
+    five = {**FIVE, "deadline": DEADLINE}
+    five.pop(missing)
+    with pytest.raises(ValidationError) as e:
+        services.hazard_start_rectification(by=people.officer, hazard=h, **five)
+    assert list(e.value.message_dict) == [missing]
+    five[missing] = "补填"
+    services.hazard_start_rectification(by=people.officer, hazard=h, **five)
+    h.refresh_from_db()
+    assert h.status == HazardStatus.RECTIFYING and getattr(h, missing) == "补填"
+
+
+def test_major_rectifying_without_root_cause_is_not_sent_for_acceptance(people):
+    """七(三), before acceptance: a major hazard already being rectified without its root cause
+    and lasting measure (recorded before the rule) is not sent for acceptance."""
+    h = make_hazard(
+        people.mine,
+        level=HazardLevel.MAJOR,
+        source=HazardSource.SELF,
+        status=HazardStatus.RECTIFYING,
+        five=True,
+        root_cause="",
+        lasting_measure="",
+    )
+    for stage in ("before", "after"):
+        services.hazard_add_evidence(
+            by=people.officer,
+            hazard=h,
+            stage=stage,
+            uploaded_file=SimpleUploadedFile(f"{stage}.png", png_bytes(), content_type="image/png"),
+        )
+    with pytest.raises(ValidationError) as e:
+        services.hazard_request_acceptance(by=people.officer, hazard=h)
+    assert set(e.value.message_dict) == {"root_cause", "lasting_measure"}
+    services.hazard_update(by=people.officer, hazard=h, root_cause="根因", lasting_measure="治本")
+    h.refresh_from_db()
+    services.hazard_request_acceptance(by=people.officer, hazard=h)
+    assert Hazard.objects.get(pk=h.pk).status == HazardStatus.PENDING_ACCEPTANCE
+
+
+def test_root_cause_is_the_enterprises(people):
+    """The root cause and the lasting measure are the enterprise's analysis and plan: a
+    regulator does not write them."""
+    h = create_major(people)
+    with pytest.raises(PermissionDenied):
+        services.hazard_update(by=people.county, hazard=h, root_cause="监管写的")
+
+
+def test_general_needs_no_root_cause(people):
+    h = create(people)
+    services.hazard_start_rectification(
+        by=people.officer, hazard=h, responsible_person="李", measures="整改", deadline=DEADLINE
+    )
+    assert Hazard.objects.get(pk=h.pk).status == HazardStatus.RECTIFYING
 
 
 @pytest.mark.parametrize("missing", ["responsible_person", "measures", "deadline"])
@@ -386,9 +449,15 @@ def test_listed_hazard_is_closed_and_delisted_only_with_the_province(people):
 
 def test_link_self_report_candidates_and_validation(people):
     crit = criterion_for(people.mine)
-    own = make_hazard(
-        people.mine, level=HazardLevel.MAJOR, criterion=crit, found_on=TODAY - dt.timedelta(days=5)
-    )
+    with time_machine.travel(timezone.now() - dt.timedelta(days=5), tick=False):
+        own = make_hazard(
+            people.mine,
+            level=HazardLevel.MAJOR,
+            criterion=crit,
+            found_on=TODAY - dt.timedelta(days=5),
+            status=HazardStatus.RECTIFYING,
+            five=True,
+        )
     other = make_hazard(people.mine, found_on=TODAY - dt.timedelta(days=3))
     later = make_hazard(people.mine, found_on=TODAY)
     found = create(
@@ -409,6 +478,153 @@ def test_link_self_report_candidates_and_validation(people):
     assert found.penalty_guidance == "heavy"
     services.hazard_link_self_report(by=people.county, hazard=found, self_reported=own)
     assert found.penalty_guidance == "lenient"
+
+
+# --- penalty guidance decided on the day the regulator found the hazard (七(四)) ---------------
+
+B = TODAY - dt.timedelta(days=60)
+
+
+def day(n: int) -> dt.date:
+    return B + dt.timedelta(days=n)
+
+
+def at(n: int, hour: int = 9):
+    """The clock on day ``n`` at ``hour`` (local time)."""
+    moment = dt.datetime.combine(day(n), dt.time(hour), tzinfo=timezone.get_current_timezone())
+    return time_machine.travel(moment, tick=False)
+
+
+def own_record(people, n: int, *, found_on=None, deadline=None, plan=True):
+    """The enterprise's own major record, made on day ``n``; with its 五落实 when ``plan``."""
+    with at(n):
+        own = create_major(people, found_on=found_on or day(n))
+        if plan:
+            services.hazard_start_rectification(
+                by=people.officer, hazard=own, deadline=deadline or day(n + 19), **FIVE
+            )
+    return own
+
+
+def county_finds(people, n: int, own=None, hour: int = 9):
+    """The county's enforcement finding of day ``n`` (major), linked to ``own``."""
+    with at(n, hour):
+        found = create_major(people, by=people.county, source=HazardSource.ENFORCEMENT)
+        if own is not None:
+            services.hazard_link_self_report(by=people.county, hazard=found, self_reported=own)
+    return Hazard.objects.get(pk=found.pk)
+
+
+def test_penalty_decided_at_recording_by_the_system(people):
+    """「对企业自查自改未发现但综合整治发现的重大事故隐患，要依法从重处罚」: recorded with no own
+    record, the finding is heavy, decided by the system on the day it was found."""
+    found = county_finds(people, 5)
+    assert found.penalty_decided == "heavy" and found.penalty_decided_by is None
+    assert found.penalty_basis["found_on"] == day(5).isoformat()
+    assert found.penalty_basis["self_record"] is None
+    created = AuditEvent.objects.filter(
+        object_type="hazards.hazard", object_id=str(found.pk), action=AuditAction.CREATED
+    ).get()
+    assert created.changes["penalty_decided"] == [None, "heavy"]
+
+
+def test_lenient_guidance_stays_a_month_later_when_the_own_record_goes_overdue(people):
+    """「对企业自查自改发现的问题隐患且正在整改的，可依法从轻或不予处罚」 is judged on the day the
+    regulator found it: the own record was being rectified then; going overdue later does not
+    turn the stored guidance standard."""
+    own = own_record(people, 1, deadline=day(20))
+    found = county_finds(people, 5, own)
+    assert found.penalty_decided == "lenient" and found.penalty_decided_by == people.county
+    record = found.penalty_basis["self_record"]
+    assert record["code"] == own.code and record["recorded_before"] is True
+    assert record["status"] == "rectifying" and record["deadline"] == day(20).isoformat()
+    with at(40):  # a month later: the own record is overdue now
+        found = Hazard.objects.get(pk=found.pk)
+        assert found.penalty_guidance == "lenient"
+        assert Hazard.objects.get(pk=own.pk).penalty_guidance == "standard"
+        assert found in Hazard.objects.with_penalty_guidance("lenient")
+        assert found not in Hazard.objects.with_penalty_guidance("standard")
+        assert own in Hazard.objects.with_penalty_guidance("standard")
+
+
+def test_recompute_is_a_regulators_audited_step_on_the_facts_of_the_day(people):
+    own = own_record(people, 1, deadline=day(20))
+    found = county_finds(people, 5, own)
+    with at(40):
+        with pytest.raises(PermissionDenied):
+            services.hazard_penalty_recompute(by=people.officer, hazard=found, reason="x")
+        with pytest.raises(ValidationError):
+            services.hazard_penalty_recompute(by=people.county, hazard=found, reason=" ")
+        with pytest.raises(ValidationError):
+            services.hazard_penalty_recompute(by=people.county, hazard=own, reason="复核")
+        services.hazard_penalty_recompute(by=people.county, hazard=found, reason="复核")
+    found = Hazard.objects.get(pk=found.pk)
+    assert found.penalty_decided == "lenient"  # still the facts of day 5
+    event = AuditEvent.objects.filter(object_type="hazards.hazard", object_id=str(found.pk)).latest(
+        "pk"
+    )
+    assert event.changes["reason"] == "复核"
+    assert event.changes["penalty_guidance"] == ["lenient", "lenient"]
+    assert "penalty_decided_at" in event.changes
+
+
+def test_own_record_merely_reported_earns_no_leniency_but_is_not_heavy(people):
+    """「且正在整改」: an own record reported with no 五落实 is not being rectified: standard."""
+    own = own_record(people, 1, plan=False)
+    found = county_finds(people, 5, own)
+    assert found.penalty_decided == "standard"
+    assert found.penalty_basis["reason"] == "linked_no_plan"
+
+
+def test_own_record_overdue_on_the_day_is_standard(people):
+    """「且正在整改」: past its deadline on the day of the inspection, it was not being rectified."""
+    own = own_record(people, 1, deadline=day(3))
+    found = county_finds(people, 5, own)
+    assert found.penalty_decided == "standard"
+    assert found.penalty_basis["reason"] == "linked_overdue"
+
+
+def test_own_record_closed_before_the_inspection_is_lenient(people):
+    """「自查自改发现的问题隐患」 closed through rectification before the inspection: lenient."""
+    with at(2):
+        own = make_hazard(people.mine, found_on=day(2), status=HazardStatus.CLOSED, five=True)
+    found = county_finds(people, 5, own)
+    assert found.penalty_decided == "lenient"
+    assert found.penalty_basis["self_record"]["status"] == "closed"
+
+
+def test_own_record_back_dated_after_the_inspection_is_not_self_found(people):
+    """「企业自查自改未发现」: recorded after the inspection began, with a ``found_on`` typed before
+    it, the record does not earn leniency: the finding stays heavy."""
+    found = county_finds(people, 5)
+    own = own_record(people, 6, found_on=day(3))
+    with at(6):
+        services.hazard_link_self_report(by=people.county, hazard=found, self_reported=own)
+    found = Hazard.objects.get(pk=found.pk)
+    assert found.penalty_decided == "heavy" and found.accountability_required
+    assert found.penalty_basis["reason"] == "linked_late"
+    assert found.penalty_basis["self_record"]["recorded_before"] is False
+
+
+def test_plan_entered_after_the_inspection_began_does_not_count(people):
+    """「且正在整改」 on that day: the record's status is read as it stood when the inspection
+    began (from its history), not as it is when the record is linked."""
+    own = own_record(people, 1, plan=False)
+    with at(5, 10):  # the inspection began at midnight of day 5 (no inspection recorded)
+        services.hazard_start_rectification(by=people.officer, hazard=own, deadline=day(25), **FIVE)
+    found = county_finds(people, 5, own, hour=15)
+    assert found.penalty_decided == "standard"
+    assert found.penalty_basis["self_record"]["status"] == "reported"
+
+
+def test_self_found_guidance_is_what_would_apply_today(people):
+    """The enterprise's own record: lenient while 「正在整改」 in time, standard once overdue."""
+    own = own_record(people, 1, deadline=day(20))
+    with at(10):
+        assert Hazard.objects.get(pk=own.pk).penalty_guidance == "lenient"
+    with at(21):
+        assert Hazard.objects.get(pk=own.pk).penalty_guidance == "standard"
+    assert own.penalty_decided == ""
 
 
 # --- from an inspection finding ------------------------------------------------------------

@@ -328,3 +328,16 @@ def test_change_level_page_is_offered_to_the_finders_side(people, client):
     )
     assert response.status_code == 302
     assert Hazard.objects.get(pk=h.pk).level == "major"
+
+
+def test_penalty_tab_shows_the_notices_words_the_facts_and_the_verdict(people, client):
+    h = make_hazard(
+        people.mine, level="major", source="enforcement", criterion=criterion_for(people.mine)
+    )
+    client.force_login(people.county)
+    page = client.get(reverse("hazards:hazard_detail", args=[h.pk]), {"tab": "penalty"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "依法从重处罚" in html  # the notice's words, 七(四)
+    assert "heavy" not in html  # labels, never codes
+    assert reverse("hazards:hazard_penalty_recompute", args=[h.pk]) in html

@@ -31,6 +31,56 @@ def _guidance_label(obj) -> str:
     return str(PenaltyGuidance(obj.penalty_guidance).label)
 
 
+def _penalty_facts(h: Hazard) -> list[tuple[str, object]]:
+    """The facts the guidance rests on, in words: a regulator's finding's stored facts of the
+    day it was found; the enterprise's own record's facts today."""
+    if h.source in rules.LINKABLE_SOURCES or h.penalty_decided:
+        basis = h.penalty_basis if h.penalty_decided else h.decide_guidance()[1]
+        rows: list[tuple[str, object]] = [
+            (_("Found on"), basis.get("found_on")),
+            (_("Inspection began at"), _moment(basis.get("inspection_started_at"))),
+        ]
+        record = basis.get("self_record")
+        if record:
+            rows += [
+                (_("The enterprise's own record"), record.get("code")),
+                (_("Recorded in the system at"), _moment(record.get("recorded_at"))),
+                (
+                    _("Recorded before the inspection began"),
+                    _("Yes") if record.get("recorded_before") else _("No"),
+                ),
+                (
+                    _("Its status that day"),
+                    HazardStatus(record["status"]).label if record.get("status") else "—",
+                ),
+                (_("Its deadline that day"), record.get("deadline") or "—"),
+            ]
+        else:
+            rows.append((_("The enterprise's own record"), _("none linked")))
+        if h.penalty_decided:
+            rows += [
+                (_("Decided at"), h.penalty_decided_at),
+                (
+                    _("Decided by"),
+                    h.penalty_decided_by or _("the system, when the finding was recorded"),
+                ),
+            ]
+        else:
+            rows.append((_("Decided at"), _("not stored yet: decided on reading")))
+        return rows
+    return [
+        (_("Status today"), HazardStatus(h.status).label),
+        (_("Deadline"), h.deadline or "—"),
+        (_("Judged on"), timezone.localdate()),
+    ]
+
+
+def _moment(value: str | None):
+    if not value:
+        return "—"
+    return timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+
+
 def _overdue(obj):
     return obj.is_overdue
 
@@ -200,6 +250,7 @@ class HazardPage(ObjectPageView):
         )
         evidence = h.evidence.select_related("attachment", "attachment__uploaded_by")
         guidance = h.guidance()
+        regulator_finding = h.source in rules.LINKABLE_SOURCES
         tabs = [
             Tab(
                 "rectification",
@@ -226,8 +277,12 @@ class HazardPage(ObjectPageView):
                     "guidance": guidance,
                     "label": PenaltyGuidance(guidance.value).label,
                     "words": rules.GUIDANCE_WORDS[guidance.value],
+                    "reason": rules.GUIDANCE_REASONS.get(guidance.reason, ""),
+                    "facts": _penalty_facts(h),
+                    "regulator_finding": regulator_finding,
+                    "stale": h.penalty_stale(),
                     "candidates": services.self_report_candidates(h)[:10]
-                    if user.has_perm("hazards.link_hazard") and h.source not in ("self", "group")
+                    if user.has_perm("hazards.link_hazard") and regulator_finding
                     else [],
                 },
             ),
@@ -351,7 +406,8 @@ class RectifyView(HazardStepView):
     title = gettext_lazy("Start rectification")
     consequence = gettext_lazy(
         "五落实: a major hazard needs all five (responsible person, measures, funds, deadline, "
-        "contingency plan); a general hazard needs the person, the measures and the deadline."
+        "contingency plan) with its root cause and lasting measure; a general hazard needs the "
+        "person, the measures and the deadline."
     )
 
     def get_initial(self):
@@ -470,6 +526,19 @@ class LinkView(HazardStepView):
 
     def service_kwargs(self, data):
         return {"self_reported": data["self_reported_hazard"]}
+
+
+class PenaltyRecomputeView(HazardStepView):
+    form_class = forms.ReasonForm
+    permission_required = "hazards.link_hazard"
+    service = services.hazard_penalty_recompute
+    title = gettext_lazy("Recompute the penalty guidance")
+    consequence = gettext_lazy(
+        "The guidance is decided again on the facts of the day the regulator found the hazard, "
+        "as they are recorded now (its level, its source, the enterprise's own record as it "
+        "stood that day). The guidance and its facts before and after are kept in the history "
+        "with your reason."
+    )
 
 
 class ListingView(HazardStepView):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
+from kuangan.core.choices import Role
 from kuangan.core.ledger import Column, LedgerView
 from kuangan.core.views import ObjectFormView, ObjectPageView
 from kuangan.registry.models import Mine
@@ -26,7 +27,7 @@ class MonthlyCheckLedger(LedgerView):
     model = MonthlyMajorHazardCheck
     permission_required = "hazards.view_monthlymajorhazardcheck"
     filterset_class = MonthlyCheckFilterSet
-    search_fields = ("mine__name", "led_by", "areas")
+    search_fields = ("mine__name", "led_by", "principal__real_name", "areas")
     default_sort = "-month"
     title = gettext_lazy("Monthly major-hazard checks")
     template_name = "hazards/monthly_ledger.html"
@@ -61,7 +62,7 @@ class MonthlyCheckPage(ObjectPageView):
             (_("Mine"), c.mine.name),
             (_("Month"), c.month.strftime("%Y-%m")),
             (_("Date of the check"), c.checked_on),
-            (_("Led by"), c.led_by),
+            (_("Led by"), c.led_by or c.principal),
             (_("Participants"), c.participants),
             (_("Areas covered"), c.areas),
             (_("Hazards found"), "、".join(h.code for h in c.hazards.all()) or None),
@@ -78,7 +79,10 @@ class MonthlyCheckCreateView(ObjectFormView):
 
     def get_initial(self):
         today = timezone.localdate()
-        return {"month": today.replace(day=1), "checked_on": today}
+        initial = {"month": today.replace(day=1), "checked_on": today}
+        if self.request.user.has_role(Role.ENTERPRISE_PRINCIPAL):
+            initial["principal"] = self.request.user
+        return initial
 
     def save(self, form):
         return services.monthly_check_record(by=self.request.user, **form.cleaned_data)
@@ -97,8 +101,9 @@ class DutyCalendarView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView
             since = dt.date.fromisoformat(self.request.GET.get("since", ""))
         except ValueError:
             since = services.calendar_start(self.request.user, today)
+        # The mines that owe the check now (as on the home panel); each month on its own facts.
         mines = (
-            Mine.objects.visible_to(self.request.user)
+            services.owing_mines(Mine.objects.visible_to(self.request.user))
             .select_related("region")
             .order_by("region__code", "name")
         )

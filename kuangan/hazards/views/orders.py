@@ -9,16 +9,30 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kuangan.core.ledger import Column, LedgerView
+from kuangan.core.ledger import Column, LedgerView, Tab
 from kuangan.core.views import ObjectFormView, ObjectPageView, ObjectStepSwitch, ObjectStepView
 from kuangan.registry.models import Mine
 
 from .. import services
-from ..choices import OrderKind, OrderStatus
+from ..choices import OrderKind, OrderStatus, ReinspectionOutcome, TransferCategory
 from ..documents import order_document
 from ..filters import OrderFilterSet
-from ..forms import OrderForm
-from ..models import Order
+from ..forms import OrderForm, ReinspectionForm
+from ..models import Order, today
+
+
+def proposal_text(proposal: dict) -> str:
+    """The proposal stored with an order, in words: the day of the facts and the notice's
+    words, or that the order was issued without a proposal."""
+    if not proposal:
+        return ""
+    on = proposal.get("on") or ""
+    if proposal.get("proposed"):
+        return _("Proposed by the facts of %(date)s: %(reason)s") % {
+            "date": on,
+            "reason": proposal.get("reason", ""),
+        }
+    return _("Issued without a proposal from the facts of %(date)s.") % {"date": on}
 
 
 class OrderLedger(LedgerView):
@@ -89,6 +103,27 @@ class OrderPage(ObjectPageView):
             (_("Complied on"), o.complied_on),
             (_("Lifted on"), o.lifted_on),
             (_("Escalated to"), o.escalated_to),
+            (
+                _("Matter transferred"),
+                TransferCategory(o.transfer_category).label if o.transfer_category else "",
+            ),
+            (_("Re-inspection"), o.reinspection),
+            (_("Proposal at issue"), proposal_text(o.proposal)),
+        ]
+
+    def tabs(self):
+        o = self.object
+        if o.kind != OrderKind.SUSPEND:
+            return []
+        rows = list(o.reinspections.select_related("inspector"))
+        return [
+            Tab(
+                "reinspections",
+                gettext_lazy("Re-inspections"),
+                "hazards/tab_reinspections.html",
+                len(rows),
+                {"rows": rows},
+            )
         ]
 
     def get_context_data(self, **kwargs):
@@ -100,10 +135,14 @@ class OrderPage(ObjectPageView):
             user.has_perm("hazards.issue_order")
             and getattr(user.organization, "kind", "") == "regulator"
         ):
+            in_force = o.status in (OrderStatus.ISSUED, OrderStatus.COMPLIED)
+            if o.kind == OrderKind.SUSPEND and in_force:
+                steps.append(("reinspect", _("Record a re-inspection")))
             if o.status == OrderStatus.ISSUED:
                 steps += [("refuse", _("Record refusal")), ("comply", _("Confirm compliance"))]
-                if o.kind == OrderKind.SUSPEND:
-                    steps.append(("escalate", _("Escalate to a close request")))
+            latest = o.latest_reinspection() if o.kind == OrderKind.SUSPEND else None
+            if in_force and latest is not None and latest.outcome == ReinspectionOutcome.UNMET:
+                steps.append(("escalate", _("Escalate to a close request")))
             if o.status == OrderStatus.COMPLIED:
                 steps.append(("lift", _("Lift")))
         ctx["steps"] = steps
@@ -159,19 +198,39 @@ class LiftOrderView(OrderStep):
     consequence = gettext_lazy("The order is lifted and no longer in force.")
 
 
+class ReinspectOrderView(OrderStep):
+    form_class = ReinspectionForm
+    service = services.order_reinspect
+    title = gettext_lazy("Record a re-inspection")
+    consequence = gettext_lazy(
+        "The re-inspection after the suspension and its outcome: when the mine is still without "
+        "the conditions for safe production, a close request can follow."
+    )
+
+    def get_initial(self):
+        return {"inspected_on": today()}
+
+
 class EscalateOrderView(OrderStep):
     service = services.order_escalate
     title = gettext_lazy("Escalate to a close request")
     consequence = gettext_lazy(
-        "The suspension was not lifted in time: a request to the local government to close the mine is issued."
+        "The latest re-inspection found the mine still without the conditions for safe "
+        "production: a request to the local government to close the mine is issued."
     )
 
     def service_kwargs(self, data):
+        latest = self.object.latest_reinspection()
         return {
             "facts": _(
-                "The suspension %(number)s was not lifted in time: the mine still lacks the conditions for safe production."
+                "After the suspension %(number)s, the re-inspection of %(date)s found the mine "
+                "still without the conditions for safe production: %(findings)s"
             )
-            % {"number": self.object.number},
+            % {
+                "number": self.object.number,
+                "date": latest.inspected_on.isoformat() if latest else "—",
+                "findings": latest.findings if latest else "",
+            },
             "legal_basis": self.object.legal_basis,
         }
 
@@ -186,6 +245,7 @@ class OrderStepView(ObjectStepSwitch):
     """Refusal, compliance, lifting and escalation of an order (``orders/<pk>/<step>/``)."""
 
     steps = {
+        "reinspect": ReinspectOrderView,
         "refuse": RefuseOrderView,
         "comply": ComplyOrderView,
         "lift": LiftOrderView,
@@ -218,6 +278,7 @@ class OrderIssueView(ObjectFormView):
             if p.kind == kind:
                 initial["facts"] = p.reason
                 initial["hazards"] = list(p.hazard_ids)
+                initial["transfer_category"] = p.transfer_category
         return initial
 
     def get_title(self) -> str:
