@@ -398,6 +398,8 @@ SPECTACULAR_SETTINGS = {
         "TeamLevelEnum": "kuangan.inspections.choices.TeamLevel",
         "HazardLevelEnum": "kuangan.hazards.choices.HazardLevel",
         "OrderKindEnum": "kuangan.hazards.choices.OrderKind",
+        "OutcomeEnum": "kuangan.inspections.choices.Outcome",
+        "ReinspectionOutcomeEnum": "kuangan.hazards.choices.ReinspectionOutcome",
         "RiskLevelEnum": "kuangan.hazards.choices.RiskLevel",
         "ControlLevelEnum": "kuangan.hazards.choices.ControlLevel",
     },

@@ -176,6 +176,7 @@ def test_api_refuses_every_field_of_the_other_side(world, model, side, role):
         else:
             assert not (response.status_code == 403 and name in fields), (name, response.json())
         walked += 1
+    print(f"ownership API probes {model._meta.label}/{side}/{role}: {walked}")
     assert walked
 
 
@@ -205,4 +206,5 @@ def test_edit_page_shows_the_other_sides_fields_read_only(client, world, model, 
         disabled = re.search(r"\sdisabled(?:[\s=>/])", tag) is not None
         assert disabled == bool(declared.refusal(user, obj, name)), (name, side_of(user), tag)
         walked += 1
+    print(f"ownership page checks {model._meta.label}/{side}/{role}: {walked}")
     assert walked
