@@ -189,7 +189,10 @@ class MajorHazardCriterion(models.Model):
     category = models.CharField(_("category"), max_length=200)
     article = models.PositiveSmallIntegerField(_("article"), null=True, blank=True)
     item = models.PositiveSmallIntegerField(_("item"))
-    wording = models.TextField(_("wording (short, not the official text)"))
+    wording = models.TextField(
+        _("wording"),
+        help_text=_("The official text where the note names its source; otherwise a summary."),
+    )
     mine_kinds = MineKindsField(_("mine kinds"))
     order = models.PositiveIntegerField(_("order"), default=0)
     note = models.TextField(_("note"), blank=True)

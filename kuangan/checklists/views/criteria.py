@@ -91,7 +91,7 @@ class CriterionPage(ObjectPageView):
             (_("Part"), c.get_part_display()),
             (_("Category"), c.category),
             (_("Clause"), c.clause),
-            (_("Situation (short, not the official text)"), c.wording),
+            (_("Situation"), c.wording),
             (_("Mine kinds"), "、".join(_kind_labels(c.mine_kinds))),
             (_("Note"), c.note),
             (_("Sources"), c.standard.sources),
