@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count
+from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +19,16 @@ from .services.monthly import owing_mines
 
 def last_month(today: dt.date) -> dt.date:
     return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def by_urgency(hazards, today: dt.date):
+    """Overdue first (the longest overdue at the top), then by deadline, hazards without a
+    deadline last — the same on SQLite (NULLs first) and PostgreSQL (NULLs last)."""
+    return hazards.annotate(
+        _overdue=Case(
+            When(deadline__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+    ).order_by("_overdue", F("deadline").asc(nulls_last=True), "pk")
 
 
 @home.register
@@ -41,7 +51,8 @@ def open_hazards(user):
             "overdue": open_.overdue(today).count(),
             "major": open_.filter(level=HazardLevel.MAJOR).count(),
             "listed": open_.listed().count(),
-            "first": list(open_.select_related("mine").order_by("deadline", "pk")[:8]),
+            "first": list(by_urgency(open_, today).select_related("mine")[:8]),
+            "total": open_.count(),
             "today": today,
         },
         order=20,

@@ -14,7 +14,7 @@ from kuangan.core.choices import AuditAction
 from kuangan.core.models import User
 from kuangan.core.services import lock, refuse, require_perm, save_new, transition
 
-from ..choices import ExtensionStatus
+from ..choices import ExtensionStatus, HazardStatus
 from ..models import Hazard, HazardExtension
 from .common import LOCK_RELATED, not_closed, require_rectifier
 from .hazards import may_accept
@@ -37,6 +37,13 @@ def hazard_request_extension(
     with transaction.atomic():
         current = lock(hazard, related=LOCK_RELATED)
         not_closed(current)
+        if current.status == HazardStatus.PENDING_ACCEPTANCE:
+            raise ValidationError(
+                _(
+                    "The rectification is reported done and waits for acceptance; "
+                    "a later deadline can no longer be asked for."
+                )
+            )
         if current.extensions.filter(status=ExtensionStatus.PENDING).exists():
             raise ValidationError(_("An extension request is already waiting for a decision."))
         ext = HazardExtension(

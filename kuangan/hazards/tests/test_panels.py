@@ -3,6 +3,7 @@
 import datetime as dt
 
 import time_machine
+from django.utils import timezone
 
 from kuangan.core.choices import Role
 from kuangan.hazards.models import MonthlyMajorHazardCheck
@@ -46,3 +47,22 @@ def test_open_hazards_panel_puts_the_overdue_first(user_in, client):
     assert panel.context["first"][0] == late
     client.force_login(inspector)
     assert 'data-testid="overdue-count"' in client.get("/").content.decode()
+
+
+def test_open_hazards_panel_puts_hazards_without_a_deadline_last(user_in, client):
+    """Issue 12: the hazard without a deadline came first and pushed the overdue one out."""
+    inspector = user_in("220605", role=Role.REGULATOR_INSPECTOR)
+    mine = make_mine("220605", status="producing")
+    today = timezone.localdate()
+    undated = [make_hazard(mine=mine, deadline=None) for _ in range(8)]
+    later = make_hazard(mine=mine, deadline=today + dt.timedelta(days=20))
+    soon = make_hazard(mine=mine, deadline=today + dt.timedelta(days=2))
+    late = make_hazard(mine=mine, deadline=today - dt.timedelta(days=3))
+    panel = open_hazards(inspector)
+    first = panel.context["first"]
+    assert first[:3] == [late, soon, later]
+    assert set(first[3:]) <= set(undated) and len(first) == 8
+    assert panel.context["total"] == 11
+    client.force_login(inspector)
+    page = client.get("/").content.decode()
+    assert "8 项，共 11 项未销号隐患" in page

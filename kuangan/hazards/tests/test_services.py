@@ -391,6 +391,19 @@ def test_extension_refused_keeps_deadline(people):
     assert Hazard.objects.get(pk=h.pk).deadline == DEADLINE
 
 
+def test_no_extension_while_pending_acceptance(people):
+    """Issue 12: once the rectification is reported done, no later deadline is asked for."""
+    h = to_pending(people, create(people))
+    h.refresh_from_db()
+    assert h.status == HazardStatus.PENDING_ACCEPTANCE
+    with pytest.raises(ValidationError) as caught:
+        services.hazard_request_extension(
+            by=people.officer, hazard=h, new_deadline=DEADLINE + dt.timedelta(days=9), reason="x"
+        )
+    assert "等待验收" in " ".join(caught.value.messages)
+    assert not h.extensions.exists()
+
+
 # --- listed supervision -------------------------------------------------------------------
 
 

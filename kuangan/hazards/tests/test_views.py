@@ -341,3 +341,90 @@ def test_penalty_tab_shows_the_notices_words_the_facts_and_the_verdict(people, c
     assert "依法从重处罚" in html  # the notice's words, 七(四)
     assert "heavy" not in html  # labels, never codes
     assert reverse("hazards:hazard_penalty_recompute", args=[h.pk]) in html
+
+
+# --- issue 12: the hazard page says the truth ------------------------------------------------
+
+
+def _rows(page) -> dict:
+    return {str(label): value for label, value in page.context["data_rows"]}
+
+
+def test_hazard_page_shows_when_a_reported_hazard_was_reported(people, client):
+    h = make_hazard(people.mine, status=HazardStatus.REPORTED)
+    client.force_login(people.county)
+    page = client.get(h.get_absolute_url())
+    assert _rows(page)["上报时间"] == h.created_at
+    assert timezone.localtime(h.created_at).strftime("%Y") in page.content.decode()
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_step_messages_name_the_step(people, client):
+    h = make_hazard(people.mine, status=HazardStatus.PENDING_ACCEPTANCE, five=True)
+    client.force_login(people.principal)
+    done = client.post(
+        reverse("hazards:hazard_accept", args=[h.pk]),
+        {"note": "合格", "version": h.version},
+        follow=True,
+    )
+    assert Hazard.objects.get(pk=h.pk).status == HazardStatus.CLOSED
+    assert _messages(done) == ["验收通过，隐患已销号。"]
+    major = make_hazard(people.mine, level="major", source="enforcement")
+    client.force_login(people.province)
+    listed = client.post(
+        reverse("hazards:hazard_list_supervision", args=[major.pk]),
+        {
+            "listing_no": "吉应急督12号",
+            "listed_on": TODAY.isoformat(),
+            "listing_due": (TODAY + dt.timedelta(days=30)).isoformat(),
+            "version": major.version,
+        },
+        follow=True,
+    )
+    assert Hazard.objects.get(pk=major.pk).is_listed
+    assert _messages(listed) == ["已挂牌督办。"]
+
+
+def test_no_extension_offered_while_pending_acceptance(people, client):
+    client.force_login(people.officer)
+    rectifying = make_hazard(people.mine, status=HazardStatus.RECTIFYING, five=True)
+    pending = make_hazard(people.mine, status=HazardStatus.PENDING_ACCEPTANCE, five=True)
+    names = [a[0] for a in client.get(rectifying.get_absolute_url()).context["actions"]]
+    assert "hazards:hazard_extension" in names
+    names = [a[0] for a in client.get(pending.get_absolute_url()).context["actions"]]
+    assert "hazards:hazard_extension" not in names
+    refused = client.post(
+        reverse("hazards:hazard_extension", args=[pending.pk]),
+        {"new_deadline": (pending.deadline + dt.timedelta(days=9)).isoformat(), "reason": "x"},
+    )
+    assert refused.status_code == 200
+    assert "等待验收" in " ".join(refused.context["form"].non_field_errors())
+
+
+def test_imminent_danger_offers_the_evacuation_and_stop_work_orders(people, client):
+    danger = make_hazard(people.mine, level="major", source="enforcement", imminent_danger=True)
+    quiet = make_hazard(people.mine, level="major", source="enforcement")
+    client.force_login(people.county)
+    offers = {
+        a[3]: a[1]
+        for a in client.get(danger.get_absolute_url()).context["actions"]
+        if a[0] == "hazards:order_issue"
+    }
+    issue = reverse("hazards:order_issue", args=[people.mine.pk])
+    assert offers == {
+        f"{issue}?kind=evacuate": "下达撤人指令",
+        f"{issue}?kind=suspend": "下达停产指令",
+    }
+    form = client.get(f"{issue}?kind=evacuate").context["form"]
+    assert form.initial["kind"] == "evacuate"
+    assert danger.pk in form.initial["hazards"]
+    assert "hazards:order_issue" not in [
+        a[0] for a in client.get(quiet.get_absolute_url()).context["actions"]
+    ]
+    client.force_login(people.officer)  # the enterprise issues no orders
+    assert "hazards:order_issue" not in [
+        a[0] for a in client.get(danger.get_absolute_url()).context["actions"]
+    ]

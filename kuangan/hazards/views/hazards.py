@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,9 +21,9 @@ from kuangan.core.views import ObjectFormView, ObjectPageView, ObjectStepView
 from kuangan.registry.models import Mine
 
 from .. import forms, rules, services
-from ..choices import ExtensionStatus, HazardLevel, HazardStatus, PenaltyGuidance
+from ..choices import ExtensionStatus, HazardLevel, HazardStatus, OrderKind, PenaltyGuidance
 from ..filters import HazardFilterSet
-from ..models import Hazard, HazardExtension
+from ..models import Hazard, HazardExtension, Order
 from ..suggest import suggest_criteria
 from .common import mine_of_query
 
@@ -230,8 +231,12 @@ class HazardPage(ObjectPageView):
             (_("Status"), h.get_status_display()),
             (_("Overdue"), h.is_overdue),
             (_("Recorded by"), h.created_by),
-            (_("Reported upward at"), h.reported_upward_at),
+            # 上报时间: a hazard is 已上报 from the moment it is recorded (every status is that
+            # or later), so the record's creation is when it was reported.
+            (_("Reported at"), h.created_at),
         ]
+        if h.is_major or h.reported_upward_at:
+            rows.append((_("Reported to the county and city bureaus at"), h.reported_upward_at))
         if h.listing_no:
             rows += [
                 (_("Listing number"), h.listing_no),
@@ -297,36 +302,67 @@ class HazardPage(ObjectPageView):
         return ctx
 
 
-def available_actions(user, h: Hazard) -> list[tuple[str, str, str]]:
-    """(url name, label, css) of the steps ``user`` may take on ``h`` now."""
-    actions = []
-    is_enterprise = getattr(user.organization, "kind", None) == "enterprise"
+def available_actions(user, h: Hazard) -> list[tuple[str, str, str, str]]:
+    """(url name, label, css, address) of the steps ``user`` may take on ``h`` now."""
+    steps: list[tuple[str, str, str]] = []
     if h.is_closed:
         org = user.organization
         province = org is not None and org.region.level == RegionLevel.PROVINCE
         if h.is_listed and province and user.has_perm("hazards.list_hazard"):
-            actions.append(("hazards:hazard_delist", _("Delist"), "btn-outline-danger"))
-        return actions
+            steps.append(("hazards:hazard_delist", _("Delist"), "btn-outline-danger"))
+        return [(name, label, css, reverse(name, args=[h.pk])) for name, label, css in steps]
+    is_enterprise = getattr(user.organization, "kind", None) == "enterprise"
+    pending = h.status == HazardStatus.PENDING_ACCEPTANCE
     if user.has_perm("hazards.change_hazard"):
-        actions.append(("hazards:hazard_edit", _("Edit"), "btn"))
-        actions.append(("hazards:hazard_evidence", _("Add evidence"), "btn"))
+        steps.append(("hazards:hazard_edit", _("Edit"), "btn"))
+        steps.append(("hazards:hazard_evidence", _("Add evidence"), "btn"))
         if side_of(user) == h.recorder_side():
-            actions.append(("hazards:hazard_change_level", _("Change the level"), "btn"))
+            steps.append(("hazards:hazard_change_level", _("Change the level"), "btn"))
     if is_enterprise and user.has_perm("hazards.rectify_hazard"):
         if h.can_transition(HazardStatus.RECTIFYING):
-            actions.append(("hazards:hazard_rectify", _("Start rectification"), "btn-primary"))
+            steps.append(("hazards:hazard_rectify", _("Start rectification"), "btn-primary"))
         if h.can_transition(HazardStatus.PENDING_ACCEPTANCE):
-            actions.append(
+            steps.append(
                 ("hazards:hazard_request_acceptance", _("Ask for acceptance"), "btn-primary")
             )
-        if h.deadline:
-            actions.append(("hazards:hazard_extension", _("Ask for an extension"), "btn"))
-    if h.status == HazardStatus.PENDING_ACCEPTANCE and services.may_accept(user, h) is None:
-        actions.append(("hazards:hazard_accept", _("Accept and close"), "btn-success"))
-        actions.append(("hazards:hazard_reject", _("Acceptance failed"), "btn-outline-danger"))
+        # No extension once the rectification is reported done and waits for acceptance.
+        if h.deadline and not pending:
+            steps.append(("hazards:hazard_extension", _("Ask for an extension"), "btn"))
+    if pending and services.may_accept(user, h) is None:
+        steps.append(("hazards:hazard_accept", _("Accept and close"), "btn-success"))
+        steps.append(("hazards:hazard_reject", _("Acceptance failed"), "btn-outline-danger"))
     if h.is_major and not h.is_listed and user.has_perm("hazards.list_hazard"):
-        actions.append(("hazards:hazard_list_supervision", _("List for supervision"), "btn"))
-    return actions
+        steps.append(("hazards:hazard_list_supervision", _("List for supervision"), "btn"))
+    actions = [(name, label, css, reverse(name, args=[h.pk])) for name, label, css in steps]
+    return actions + _order_offers(user, h)
+
+
+# 存在险情: a major hazard with imminent danger calls for 撤人 or 停产 at once (notice 七(四)).
+DANGER_ORDERS = (
+    (OrderKind.EVACUATE, gettext_lazy("Order the workers out")),
+    (OrderKind.SUSPEND, gettext_lazy("Order production stopped")),
+)
+
+
+def _order_offers(user, h: Hazard) -> list[tuple[str, str, str, str]]:
+    """On an open major hazard with imminent danger, a regulator who may issue orders is
+    offered the evacuation and stop-work orders (the order page pre-set to the kind), unless
+    one of that kind is already in force for the mine."""
+    if not (h.is_major and h.imminent_danger and not h.is_closed):
+        return []
+    if getattr(user.organization, "kind", None) != "regulator":
+        return []
+    if not user.has_perm("hazards.issue_order"):
+        return []
+    in_force = set(
+        Order.objects.filter(mine_id=h.mine_id).in_force().values_list("kind", flat=True)
+    )
+    url = reverse("hazards:order_issue", args=[h.mine_id])
+    return [
+        ("hazards:order_issue", str(label), "btn-danger", f"{url}?kind={kind}")
+        for kind, label in DANGER_ORDERS
+        if kind not in in_force
+    ]
 
 
 # --- forms ----------------------------------------------------------------------------------
@@ -404,6 +440,7 @@ class RectifyView(HazardStepView):
     permission_required = "hazards.rectify_hazard"
     service = services.hazard_start_rectification
     title = gettext_lazy("Start rectification")
+    success_message = gettext_lazy("Rectification started.")
     consequence = gettext_lazy(
         "五落实: a major hazard needs all five (responsible person, measures, funds, deadline, "
         "contingency plan) with its root cause and lasting measure; a general hazard needs the "
@@ -424,6 +461,7 @@ class RequestAcceptanceView(HazardStepView):
         "it is then accepted by the county bureau."
     )
     confirm = gettext_lazy("Report the rectification as done and ask for acceptance?")
+    success_message = gettext_lazy("Rectification reported done; waiting for acceptance.")
 
 
 class AcceptView(HazardStepView):
@@ -432,6 +470,7 @@ class AcceptView(HazardStepView):
     title = gettext_lazy("Accept and close")
     consequence = gettext_lazy("Closing (销号) is final: a closed hazard can no longer change.")
     confirm = gettext_lazy("Accept the rectification and close this hazard? This cannot be undone.")
+    success_message = gettext_lazy("Accepted: the hazard is closed.")
 
 
 class ChangeLevelView(HazardStepView):
@@ -439,6 +478,7 @@ class ChangeLevelView(HazardStepView):
     permission_required = "hazards.change_hazard"
     service = services.hazard_change_level
     title = gettext_lazy("Change the level")
+    success_message = gettext_lazy("The level of the hazard is changed.")
     consequence = gettext_lazy(
         "The change and its reason are kept in the history. A major hazard made general is "
         "told to the county and city bureaus."
@@ -453,6 +493,7 @@ class RejectView(HazardStepView):
     service = services.hazard_reject
     title = gettext_lazy("Acceptance failed")
     consequence = gettext_lazy("The hazard is reopened and the enterprise rectifies it again.")
+    success_message = gettext_lazy("Acceptance failed: the hazard is reopened.")
 
 
 class ExtensionView(HazardStepView):
@@ -470,6 +511,14 @@ class DecideExtensionView(HazardStepView):
     service = services.hazard_decide_extension
     versioned = False
     title = gettext_lazy("Decide on the extension")
+
+    def get_success_message(self) -> str:
+        ext = self.result
+        if getattr(ext, "status", None) == ExtensionStatus.APPROVED:
+            return _("Extension approved: the deadline is now %(date)s.") % {
+                "date": ext.new_deadline.isoformat()
+            }
+        return _("Extension refused: the deadline stays.")
 
     def get_extension(self):
         return get_object_or_404(
@@ -509,6 +558,7 @@ class LinkView(HazardStepView):
     permission_required = "hazards.link_hazard"
     service = services.hazard_link_self_report
     title = gettext_lazy("Link the enterprise's own record")
+    success_message = gettext_lazy("The enterprise's own record is linked.")
     consequence = gettext_lazy(
         "Choose the enterprise's earlier record of the same problem (self-inspection or group "
         "check of the same mine, found on or before the inspection date). Candidates with the "
@@ -533,6 +583,7 @@ class PenaltyRecomputeView(HazardStepView):
     permission_required = "hazards.link_hazard"
     service = services.hazard_penalty_recompute
     title = gettext_lazy("Recompute the penalty guidance")
+    success_message = gettext_lazy("The penalty guidance is recomputed.")
     consequence = gettext_lazy(
         "The guidance is decided again on the facts of the day the regulator found the hazard, "
         "as they are recorded now (its level, its source, the enterprise's own record as it "
@@ -546,6 +597,7 @@ class ListingView(HazardStepView):
     permission_required = "hazards.list_hazard"
     service = services.hazard_list
     title = gettext_lazy("List for supervision")
+    success_message = gettext_lazy("Listed for supervision.")
 
     def get_initial(self):
         return {"listed_on": timezone.localdate(), "listing_due": self.object.deadline}
@@ -557,6 +609,7 @@ class DelistView(HazardStepView):
     service = services.hazard_delist
     title = gettext_lazy("Delist")
     confirm = gettext_lazy("Delist this hazard from supervision?")
+    success_message = gettext_lazy("Delisted from supervision.")
 
     def service_kwargs(self, data):
         return {}  # the note is not recorded
