@@ -25,6 +25,8 @@ def my_mines(user: Any) -> home.Panel | None:
         return None
     campaign = verdicts.latest_campaign(user)
     t = verdicts.thresholds(campaign)
+    # An ended campaign's flood-season deadline is history, not a date to inspect before.
+    ended = campaign is not None and presenters.campaign_ended(campaign)
     mines = Mine.objects.visible_to(user).with_related().order_by("code")
     rows = []
     for mine in mines[:PANEL_ROWS]:
@@ -37,13 +39,19 @@ def my_mines(user: Any) -> home.Panel | None:
                 "reasons": presenters.reasons(v),
                 "priority": PriorityLevel(v.priority.level).label,
                 "high": v.priority.level == rules.HIGH,
-                "inspect_before": v.priority.inspect_before,
+                "inspect_before": None if ended else v.priority.inspect_before,
             }
         )
     return home.Panel(
         _("My mines"),
         "campaigns/panels/my_mines.html",
-        {"rows": rows, "total": mines.count(), "campaign": campaign},
+        {
+            "rows": rows,
+            "total": mines.count(),
+            "campaign": campaign,
+            "stage": presenters.campaign_stage(campaign) if campaign else "",
+            "ended": ended,
+        },
         order=20,
         width=8,
     )
@@ -65,7 +73,13 @@ def scope_counts(user: Any) -> home.Panel | None:
     return home.Panel(
         _("Mines by campaign scope"),
         "campaigns/panels/scope_counts.html",
-        {"f": figures, "reasons": reasons, "campaign": campaign},
+        {
+            "f": figures,
+            "reasons": reasons,
+            "campaign": campaign,
+            "stage": presenters.campaign_stage(campaign) if campaign else "",
+            "ended": campaign is not None and presenters.campaign_ended(campaign),
+        },
         order=22,
         width=6,
     )

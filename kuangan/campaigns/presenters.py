@@ -3,8 +3,10 @@ own words (the scope tab of a mine's page), and the reasons as short labels (lis
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import rules, verdicts
@@ -34,6 +36,34 @@ def reasons(v: rules.Verdict) -> list[str]:
 
 def _items(choices: Any, codes: tuple[str, ...]) -> list[dict[str, Any]]:
     return [{"code": c, "label": choices(c).label, "words": NOTICE_WORDS.get(c, "")} for c in codes]
+
+
+def inspection_items(codes: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Key-inspection reason codes as the mine's scope tab shows them: each with its label and
+    the notice's own words (``code``, ``label``, ``words``)."""
+    return _items(InspectionReason, codes)
+
+
+def campaign_ended(campaign: Campaign, today: dt.date | None = None) -> bool:
+    """Whether ``campaign`` is over on ``today``: past its end date, or past its last phase's
+    deadline."""
+    today = today or timezone.localdate()
+    if campaign.ends_on and campaign.ends_on < today:
+        return True
+    deadlines = [p.deadline for p in campaign.phases.all()]
+    return bool(deadlines) and max(deadlines) < today
+
+
+def campaign_stage(campaign: Campaign, today: dt.date | None = None) -> str:
+    """Where ``campaign`` stands on ``today``, for people: 已结束 once it is over, 未开始 before
+    it starts, else the name of its current phase."""
+    today = today or timezone.localdate()
+    if campaign_ended(campaign, today):
+        return _("Ended")
+    if campaign.starts_on and campaign.starts_on > today:
+        return _("Not started")
+    phase = campaign.current_phase(today)
+    return str(phase.get_kind_display()) if phase else _("Under way")
 
 
 def explain(state: dict[str, Any], campaign: Campaign | None) -> dict[str, Any]:

@@ -54,7 +54,7 @@ class CampaignLedger(LedgerView):
         Column(
             "phase",
             gettext_lazy("Current phase"),
-            lambda c: c.current_phase(timezone.localdate()),
+            lambda c: presenters.campaign_stage(c, timezone.localdate()),
         ),
     ]
 
@@ -84,6 +84,7 @@ class CampaignPage(ObjectPageView):
             (_("Region"), c.region.name),
             (_("Starts on"), c.starts_on),
             (_("Ends on"), c.ends_on),
+            (_("Current phase"), presenters.campaign_stage(c)),
             (_("Description"), c.description),
         ]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from kuangan.campaigns import rules
+from kuangan.campaigns import presenters, rules
 from kuangan.campaigns.choices import PhaseKind, PriorityLevel
 from kuangan.core.scope import in_subtree
 from kuangan.registry.models import Mine
@@ -55,6 +55,15 @@ class PlanRow:
         return self.inspection.team if self.inspection else None
 
     @property
+    def has_team(self) -> bool:
+        return self.inspection is not None and self.inspection.team_id is not None
+
+    @property
+    def reason_items(self):
+        """The scope reasons as the mine's scope tab shows them: label and the notice's words."""
+        return presenters.inspection_items(self.reasons)
+
+    @property
     def state_label(self):
         return CoverageState.label_of(self.state)
 
@@ -65,6 +74,16 @@ class PlanRow:
     @property
     def priority_label(self):
         return PriorityLevel(self.priority).label
+
+
+def shown(rows: list[PlanRow], state: str | None) -> list[PlanRow]:
+    """The rows the board's state filter picks: ``no_team`` picks every row without a team, as
+    the 未分组 box counts them."""
+    if not state:
+        return rows
+    if state == NO_TEAM:
+        return [r for r in rows if not r.has_team]
+    return [r for r in rows if r.state == state]
 
 
 def coverage_state(inspection: Inspection | None, deadline: dt.date | None, today: dt.date) -> str:
@@ -131,10 +150,13 @@ def plan_rows(*, user, campaign, region=None, today: dt.date | None = None) -> l
 
 
 def coverage(rows: list[PlanRow]) -> dict:
-    """Counts of the board: in scope, and per state."""
+    """Counts of the board: in scope, planned, done and overdue per state, and ``no_team``: every
+    row without a team, overdue or not (the 未分组 box must not say 0 while mines lack a team)."""
     counts = {"in_scope": len(rows), NO_TEAM: 0, PLANNED: 0, DONE: 0, OVERDUE: 0}
     for row in rows:
-        counts[row.state] += 1
+        if row.state != NO_TEAM:
+            counts[row.state] += 1
+    counts[NO_TEAM] = sum(1 for r in rows if not r.has_team)
     counts["flood"] = sum(1 for r in rows if r.flood_deadline is not None)
     counts["flood_done"] = sum(1 for r in rows if r.flood_deadline is not None and r.state == DONE)
     return counts

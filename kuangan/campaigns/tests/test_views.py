@@ -6,9 +6,12 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from kuangan.campaigns.models import Campaign
+from kuangan.campaigns import presenters, rules
+from kuangan.campaigns.choices import PhaseKind
+from kuangan.campaigns.models import Campaign, Phase
 from kuangan.core.choices import Role
 from kuangan.core.models import Region
 from kuangan.core.tests.factories import make_user
@@ -122,3 +125,56 @@ def test_campaign_api_create():
     assert response.status_code == 201, response.json()
     assert response.json()["flood_season_start"] == "2025-06-01"
     assert [p["kind"] for p in response.json()["phases"]] == ["mobilise", "summary"]
+
+
+# --- Where a campaign stands (ended / current phase) ----------------------------------------
+
+
+def test_an_ended_campaign_is_marked_ended(client):
+    campaign = make_campaign("220000", name="二〇二三年整治")  # ended 2023-12-31
+    client.force_login(make_user("220605", Role.REGULATOR_INSPECTOR))
+    body = client.get(reverse("campaigns:campaign_list")).content.decode()
+    assert "已结束" in body
+    page = client.get(campaign.get_absolute_url()).content.decode()
+    assert "已结束" in page
+
+
+def test_a_running_campaign_shows_its_current_phase(client):
+    today = timezone.localdate()
+    campaign = make_campaign(
+        "220000",
+        name="进行中整治",
+        phases=False,
+        starts_on=today - dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=200),
+    )
+    Phase.objects.create(
+        campaign=campaign, kind=PhaseKind.MOBILISE, deadline=today - dt.timedelta(days=1)
+    )
+    Phase.objects.create(
+        campaign=campaign, kind=PhaseKind.SELF_INSPECTION, deadline=today + dt.timedelta(days=60)
+    )
+    Phase.objects.create(
+        campaign=campaign, kind=PhaseKind.SUMMARY, deadline=today + dt.timedelta(days=200)
+    )
+    assert presenters.campaign_stage(campaign) == str(PhaseKind.SELF_INSPECTION.label)
+    client.force_login(make_user("220605", Role.REGULATOR_INSPECTOR))
+    label = str(PhaseKind.SELF_INSPECTION.label)
+    body = client.get(reverse("campaigns:campaign_list")).content.decode()
+    assert label in body and "已结束" not in body
+    page = client.get(campaign.get_absolute_url()).content.decode()
+    assert label in page
+
+
+def test_home_panel_does_not_present_an_ended_campaigns_deadline_as_current(client):
+    campaign = make_campaign("220000", name="二〇二三年整治")  # flood season 2023-06-01
+    ent = make_enterprise("220605")
+    mine = make_mine("220605", enterprise=ent, name="水害煤矿", hydro_class="complex")
+    verdict = rules.verdict(mine.rule_state(), campaign.thresholds())
+    assert verdict.priority.inspect_before == dt.date(2023, 6, 1)  # what the panel used to show
+    client.force_login(make_user(role=Role.ENTERPRISE_PRINCIPAL, organization=ent))
+    response = client.get(reverse("core:home"))
+    panel = next(p for p in response.context["panels"] if p.template.endswith("my_mines.html"))
+    assert panel.context["ended"] and panel.context["rows"][0]["inspect_before"] is None
+    body = response.content.decode()
+    assert "2023-06-01" not in body and "已结束" in body

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from kuangan.campaigns.choices import NOTICE_WORDS
 from kuangan.campaigns.tests.factories import make_campaign
 from kuangan.core.models import Region
 from kuangan.registry.services import mine_history_record
@@ -80,7 +81,7 @@ def test_coverage_board_counts_no_team_planned_done_and_overdue(world):
     counts = plan.coverage(rows)
     assert counts == {
         "in_scope": 5,
-        "no_team": 2,
+        "no_team": 3,  # the overdue flood mine has no team either
         "planned": 1,
         "done": 1,
         "overdue": 1,
@@ -91,7 +92,34 @@ def test_coverage_board_counts_no_team_planned_done_and_overdue(world):
     late = plan.coverage(
         plan.plan_rows(user=s.county, campaign=campaign, today=dt.date(2023, 10, 1))
     )
-    assert (late["overdue"], late["done"], late["planned"], late["no_team"]) == (4, 1, 0, 0)
+    assert (late["overdue"], late["done"], late["planned"], late["no_team"]) == (4, 1, 0, 3)
+
+
+def test_no_team_box_counts_every_row_without_a_team_even_when_overdue(world, client):
+    s, campaign, m = world
+    # Long after the deadline every mine is overdue and none has a team: 未分组 must not say 0.
+    rows = plan.plan_rows(user=s.county, campaign=campaign, today=dt.date(2024, 1, 1))
+    assert rows and all(r.state == plan.OVERDUE for r in rows)
+    assert plan.coverage(rows)["no_team"] == sum(1 for r in rows if r.team is None) == len(rows)
+    # The page's box says the same (the campaign's deadlines are long past today), and the
+    # box's filter picks those rows.
+    client.force_login(s.county)
+    url = reverse("inspections:plan") + f"?campaign={campaign.pk}"
+    page = client.get(url)
+    assert page.context["coverage"]["no_team"] == len(page.context["rows"]) == 5
+    assert '<div class="h2 m-0" data-testid="cov-no_team">5</div>' in page.content.decode()
+    assert len(client.get(url + "&state=no_team").context["rows"]) == 5
+
+
+def test_plan_page_shows_reason_labels_and_notice_words_not_codes(world, client):
+    s, campaign, m = world
+    client.force_login(s.county)
+    body = client.get(reverse("inspections:plan") + f"?campaign={campaign.pk}").content.decode()
+    assert "正常生产建设煤矿" in body  # the label the mine's 整治范围 tab shows
+    assert str(NOTICE_WORDS["coal_operating"]) in body  # with the notice's own words
+    assert "coal_operating" not in body and "metal_underground_operating" not in body
+    # Dates do not wrap mid-date.
+    assert '<td class="text-nowrap">' in body
 
 
 def test_planning_refuses_mines_out_of_scope_and_outsiders(world):

@@ -58,7 +58,7 @@ class PlanView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             else []
         )
         state = self.request.GET.get("state")
-        shown = [r for r in rows if not state or r.state == state]
+        shown = plan.shown(rows, state)
         teams = (
             InspectionTeam.objects.visible_to(self.request.user).filter(campaign=campaign)
             if campaign
