@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kuangan.core.api import find_by_code
 from kuangan.core.filters import RegionSubtreeFilter, date_range
 from kuangan.core.models import Region
 
@@ -163,13 +164,10 @@ class MineChoiceField(forms.ModelChoiceField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        text = str(value).strip()
-        found = self.queryset.filter(code=text).first()
-        if found is not None:
-            return found
-        if not (text.isascii() and text.isdigit() and len(text) < 19):
+        found = find_by_code(self.queryset, value)
+        if found is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(text)
+        return found
 
 
 class MineChoiceFilter(django_filters.ModelChoiceFilter):

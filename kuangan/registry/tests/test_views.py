@@ -15,6 +15,7 @@ from kuangan.campaigns.tests.factories import make_campaign
 from kuangan.core.choices import AuditAction, Role
 from kuangan.core.models import AuditEvent
 from kuangan.core.tests.factories import make_user
+from kuangan.registry import services
 from kuangan.registry.choices import MineKind, MineStatus
 from kuangan.registry.models import Mine, WatchDuty
 
@@ -531,3 +532,22 @@ def test_a_step_or_form_404_outside_the_scope_is_audited(client):
     for name in ("registry:mine_request_change", "registry:mine_edit"):
         assert client.get(reverse(name, args=[mine.code])).status_code == 404
         assert probes.count() == 1  # the first probe; then once per user and object a window
+
+
+def test_pending_change_requests_are_a_to_do_on_the_home_page(client):
+    mine = make_mine("220605")
+    officer = make_user(role=Role.ENTERPRISE_SAFETY_OFFICER, organization=mine.enterprise)
+    request = services.change_request_submit(
+        by=officer, target=mine, reason="长期停产", status=MineStatus.LONG_SHUTDOWN
+    )
+    county = make_user("220605", Role.REGULATOR_INSPECTOR)
+    client.force_login(county)
+    home = client.get("/").content.decode()
+    assert "待审核的登记事项变更申请" in home and request.get_absolute_url() in home
+    client.force_login(officer)
+    assert "待监管部门审核的变更申请" in client.get("/").content.decode()
+    services.change_request_decide(by=county, request=request, approve=False, note="无依据")
+    client.force_login(county)
+    assert request.get_absolute_url() not in client.get("/").content.decode()  # dealt with
+    client.force_login(make_user("220102", Role.REGULATOR_INSPECTOR))
+    assert request.get_absolute_url() not in client.get("/").content.decode()  # another county
